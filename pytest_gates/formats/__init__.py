@@ -1,0 +1,1 @@
+"""Format readers: plain functions over files, no pytest."""
