@@ -1,0 +1,1 @@
+"""The built-in gate kinds, one module each."""

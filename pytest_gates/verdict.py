@@ -1,0 +1,253 @@
+"""The JUnit XML verdict and the end-of-run summary table.
+
+Built from the reports, like pytest's own junitxml: it runs on the controller only, so
+with pytest-xdist the workers' reports arrive here and one file is written, atomically,
+also when the run is interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .state import STATE_KEY
+
+REVISION_VARIABLES = (
+    "GITHUB_SHA", "CI_COMMIT_SHA", "BUILDKITE_COMMIT", "CIRCLE_SHA1", "BITBUCKET_COMMIT",
+    "BUILD_SOURCEVERSION", "TRAVIS_COMMIT", "DRONE_COMMIT_SHA", "GIT_COMMIT",
+)
+# Characters XML 1.0 cannot carry, even escaped.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass
+class GateResult:
+    id: str
+    kind: str
+    blocking: bool
+    status: str  # passed | failed | error | not-evaluated
+    summary: str
+    measured: str
+    threshold: str
+    text: str
+    duration: float = 0.0
+
+    @property
+    def blocks(self) -> bool:
+        return self.status != "passed" and self.blocking
+
+
+class Verdict:
+    """A plugin object registered on the controller of a ``--gate`` run."""
+
+    def __init__(self, config: pytest.Config, path: Path) -> None:
+        self.config = config
+        self.path = path
+        self.results: dict[str, GateResult] = {}
+        self.expected: list[str] = []
+        self.problems: list[str] = []
+        self.started = time.time()
+        self.interrupted = False
+        self.written: str | None = None
+
+    # -- gathering ------------------------------------------------------------------
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.expected = [_gate_id(item.nodeid) for item in session.items]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.expected = [_gate_id(nodeid) for nodeid in ids]
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.problems.append(report.longreprtext)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        gate = getattr(report, "gate", None)
+        if gate is None or report.when != "call":
+            return
+        status = gate["status"]
+        text = gate["text"]
+        if report.failed and report.longreprtext:
+            text = report.longreprtext
+        self.results[gate["id"]] = GateResult(
+            id=gate["id"], kind=gate["kind"], blocking=gate["blocking"], status=status,
+            summary=gate["summary"], measured=gate["measured"], threshold=gate["threshold"],
+            text=text, duration=report.duration,
+        )
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
+
+    # -- verdict --------------------------------------------------------------------
+    def gates(self) -> list[GateResult]:
+        rows = [self.results[g] for g in self.expected if g in self.results]
+        rows += [r for g, r in self.results.items() if g not in self.expected]
+        for gate_id in self.expected:
+            if gate_id not in self.results:
+                rows.append(GateResult(
+                    gate_id, "?", True, "not-evaluated",
+                    "not evaluated: the run ended before this gate ran", "", "",
+                    "The run was interrupted or stopped (-x/--maxfail) before this gate was"
+                    " evaluated; an unevaluated gate never passes.",
+                ))
+        return rows
+
+    def passed(self) -> bool:
+        rows = self.gates()
+        return bool(rows) and not self.problems and not self.interrupted and not any(
+            r.blocks for r in rows
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if exitstatus == pytest.ExitCode.INTERRUPTED and not self.problems:
+            self.interrupted = True
+        if not self.gates() and not self.problems:
+            # -k / --gate-only left nothing to evaluate: a bad invocation, never a pass.
+            self.problems.append("no gate was selected (check -k and --gate-only)")
+            if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        self.written = "passed" if self.passed() else "failed"
+        write_atomic(self.path, self.to_xml())
+        self.config.hook.pytest_gates_verdict_written(
+            config=self.config, path=str(self.path), verdict=self.written
+        )
+
+    def to_xml(self) -> bytes:
+        state = self.config.stash[STATE_KEY]
+        profile = state.profile_name
+        classname = f"gates.{profile}"
+        rows = self.gates()
+        suite = ET.Element("testsuite", {
+            "name": classname,
+            "hostname": platform.node(),
+            "timestamp": datetime.fromtimestamp(self.started, timezone.utc).isoformat(
+                timespec="seconds"),
+            "time": f"{time.time() - self.started:.3f}",
+        })
+        props = ET.SubElement(suite, "properties")
+        verdict = "passed" if self.passed() else "failed"
+        _prop(props, "gate.profile", profile)
+        _prop(props, "gate.verdict", verdict)
+        _prop(props, "gate.revision", revision(state.rootdir))
+        if self.interrupted:
+            _prop(props, "gate.interrupted", "true")
+        failures = errors = 0
+        for row in rows:
+            _prop(props, f"gate.{row.id}.status", row.status)
+            _prop(props, f"gate.{row.id}.measured", row.measured)
+            _prop(props, f"gate.{row.id}.threshold", row.threshold)
+            if not row.blocking:
+                _prop(props, f"gate.{row.id}.blocking", "false")
+            case = ET.SubElement(suite, "testcase", {
+                "classname": classname, "name": row.id, "time": f"{row.duration:.3f}",
+            })
+            message = _clean(row.summary.splitlines()[0] if row.summary else row.status)
+            if row.blocks and row.status == "failed":
+                failures += 1
+                el = ET.SubElement(case, "failure", {"type": f"gate.{row.kind}", "message": message})
+                el.text = _clean(row.text)
+            elif row.blocks:
+                errors += 1
+                kind = "gate.not-evaluated" if row.status == "not-evaluated" else "gate.error"
+                el = ET.SubElement(case, "error", {"type": kind, "message": message})
+                el.text = _clean(row.text)
+            out = ET.SubElement(case, "system-out")
+            prefix = "" if row.blocking or row.status == "passed" else (
+                f"ADVISORY (blocking: false), not failing the run: {row.status.upper()}\n")
+            out.text = _clean(prefix + row.text)
+        for problem in self.problems:
+            errors += 1
+            case = ET.SubElement(suite, "testcase", {"classname": classname, "name": "profile"})
+            el = ET.SubElement(case, "error", {
+                "type": "gate.profile", "message": _clean(problem.splitlines()[0] if problem else "")
+            })
+            el.text = _clean(problem)
+        tests = len(rows) + len(self.problems)
+        counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors)}
+        suite.attrib.update({**counts, "skipped": "0"})
+        root = ET.Element("testsuites", {"name": "pytest-gates", **counts,
+                                         "time": suite.attrib["time"]})
+        root.append(suite)
+        ET.indent(root)
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+    # -- terminal -------------------------------------------------------------------
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        rows = self.gates()
+        tr = terminalreporter
+        tr.write_sep("=", "gate verdict", bold=True)
+        table = [("gate", "kind", "status", "measured", "threshold")]
+        for r in rows:
+            status = r.status if r.blocking or r.status == "passed" else f"{r.status} (advisory)"
+            table.append((r.id, r.kind, status, r.measured, r.threshold))
+        widths = [min(40, max(len(row[i]) for row in table)) for i in range(5)]
+        for n, row in enumerate(table):
+            line = "  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths, strict=True))
+            markup = {}
+            if n:
+                markup = {"green": True} if row[2] == "passed" else {
+                    "yellow": True} if "advisory" in row[2] else {"red": True}
+            tr.write_line(line.rstrip(), **markup)
+        for r in rows:
+            if not r.blocking and r.status != "passed":
+                tr.write_line(f"advisory {r.id}: {r.summary}", yellow=True)
+        for problem in self.problems:
+            tr.write_line(f"ERROR: {problem.splitlines()[0] if problem else ''}", red=True)
+        verdict = self.written or ("passed" if self.passed() else "failed")
+        tr.write_line(f"verdict: {verdict.upper()} ({self.path})",
+                      green=verdict == "passed", red=verdict != "passed", bold=True)
+
+
+def _gate_id(nodeid: str) -> str:
+    return nodeid.rsplit("::", 1)[-1]
+
+
+def _prop(parent: ET.Element, name: str, value: str) -> None:
+    ET.SubElement(parent, "property", {"name": name, "value": _clean(value)})
+
+
+def _clean(text: str) -> str:
+    return _ILLEGAL_XML.sub("\ufffd", text)
+
+
+def revision(rootdir: Path) -> str:
+    """The commit under test: from the CI's variables, else from git, else 'unknown'."""
+    for name in REVISION_VARIABLES:
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=rootdir, capture_output=True, text=True,
+            timeout=10, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder and rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
