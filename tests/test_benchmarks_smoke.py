@@ -1,0 +1,33 @@
+"""The reader benchmark still runs: small inputs, one counted run, counts cross-checked.
+
+No timings are asserted (they depend on the machine); the script itself exits non-zero when a
+measured command fails or the readers and the bare parsers disagree on the counts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_junit_coverage.py"
+
+
+def test_bench_junit_coverage_quick(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--repeat", "1", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.startswith(("| J(", "| C("))]
+    labels = [row.split("|")[1].strip() for row in rows]
+    assert labels == ["J(a)", "J(b)", "J(c)", "J(d)", "C(a)", "C(b)", "C(c)"], proc.stdout
+    results = [row.split("|")[7] for row in rows]  # the "result" column
+    assert not any("FAILED" in r for r in results), proc.stdout
+    assert all("tests=2000 " in r for r in results[:4]), proc.stdout
+    assert len(set(results[:4])) == 1, proc.stdout  # every JUnit command counts the same
+    assert all("lines_valid=20000 " in r for r in results[4:]), proc.stdout
+    assert "- counts agree" in proc.stdout
