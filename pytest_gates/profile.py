@@ -411,7 +411,11 @@ def _validate(
                     f" (used by setting {key!r} at {at(key)})"
                 )
                 continue
-            value, problem = check(value, schema[key], from_env=value != raw)
+            expanded = value != raw
+            value, problem = check(value, schema[key], from_env=expanded)
+            if problem and expanded:
+                # Never echo an expanded value: it may be a secret.
+                problem = f"{problem.split(', got ')[0]}, got {raw!r} (value not shown)"
             if problem:
                 problems.append(f"{at(key)}: gate {gate_id!r}: setting {key!r} {problem}")
                 continue

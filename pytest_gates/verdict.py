@@ -193,9 +193,9 @@ class Verdict:
         for r in rows:
             status = r.status if r.blocking or r.status == "passed" else f"{r.status} (advisory)"
             table.append((r.id, r.kind, status, r.measured, r.threshold))
-        widths = [min(40, max(len(row[i]) for row in table)) for i in range(5)]
+        widths = [min(48, max(len(row[i]) for row in table)) for i in range(5)]
         for n, row in enumerate(table):
-            line = "  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths, strict=True))
+            line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
             markup = {}
             if n:
                 markup = {"green": True} if row[2] == "passed" else {

@@ -1,0 +1,1 @@
+"""A tiny shop used as the bundled example of pytest-gates."""

@@ -1,0 +1,242 @@
+"""Profiles: finding, extends, merging, ${VAR} expansion and validation (no pytest runs)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pytest_gates.api import Gate, Outcome, Setting
+from pytest_gates.gates.coverage import CoverageGate
+from pytest_gates.gates.junit import JUnitGate
+from pytest_gates.plugin import builtin_profile_dir
+from pytest_gates.profile import ProfileError, ProfileNotFound, expand, find, load
+
+KINDS: dict[str, type[Gate]] = {"junit": JUnitGate, "coverage": CoverageGate}
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def problems(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> str:
+    write(tmp_path, "p.yaml", text)
+    with pytest.raises(ProfileError) as info:
+        load("p", [tmp_path], KINDS, env or {})
+    return str(info.value)
+
+
+def test_load_fills_defaults_and_records_where_each_gate_is(tmp_path: Path) -> None:
+    write(tmp_path, "pr.yaml", """
+        description: PR
+        gates:
+          tests:
+            kind: junit
+            reports: [a/*.xml, b.xml]
+            min_tests: 60
+          cov:
+            kind: coverage
+            report: coverage.xml
+            min_line: 50
+            blocking: false
+            timeout: 30
+    """)
+    profile = load("pr", [tmp_path], KINDS, {})
+    assert profile.name == "pr"
+    assert profile.description == "PR"
+    tests, cov = profile.gates
+    assert tests.settings == {
+        "reports": ["a/*.xml", "b.xml"], "min_tests": 60, "max_failures": 0, "max_errors": 0,
+        "max_skipped": None,
+    }
+    assert tests.blocking is True
+    assert tests.location == f"{tmp_path / 'pr.yaml'}:3"
+    assert cov.blocking is False
+    assert cov.timeout == 30.0
+    assert cov.settings["min_line"] == 50.0
+    assert cov.settings["min_branch"] is None
+
+
+def test_a_single_string_is_a_one_item_list(tmp_path: Path) -> None:
+    write(tmp_path, "p.yml", "gates:\n  t:\n    kind: junit\n    reports: r.xml\n")
+    assert load("p", [tmp_path], KINDS, {}).gates[0].settings["reports"] == ["r.xml"]
+
+
+def test_extends_merges_key_by_key_and_enabled_false_drops(tmp_path: Path) -> None:
+    write(tmp_path, "base.yaml", """
+        gates:
+          tests: {kind: junit, reports: [r.xml], min_tests: 10, max_skipped: 3}
+          cov: {kind: coverage, report: c.xml, min_line: 80}
+          lint: {kind: junit, reports: [lint.xml]}
+    """)
+    write(tmp_path, "child.yaml", """
+        extends: base
+        gates:
+          tests: {min_tests: 60}
+          lint: {enabled: false}
+          extra: {kind: coverage, report: x.xml, min_branch: 10}
+    """)
+    profile = load("child", [tmp_path], KINDS, {})
+    assert [g.id for g in profile.gates] == ["tests", "cov", "extra"]
+    tests = profile.gate("tests")
+    assert tests.settings["min_tests"] == 60
+    assert tests.settings["max_skipped"] == 3
+    assert tests.origin == "child < base"
+    assert profile.gate("cov").origin == "base"
+    assert profile.chain == ("base", "child")
+
+
+def test_extends_a_list_later_parents_win(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "gates:\n  t: {kind: junit, reports: [a.xml], min_tests: 1}\n")
+    write(tmp_path, "b.yaml", "gates:\n  t: {kind: junit, reports: [b.xml]}\n")
+    write(tmp_path, "c.yaml", "extends: [a, b]\ngates: {}\n")
+    gate = load("c", [tmp_path], KINDS, {}).gate("t")
+    assert gate.settings["reports"] == ["b.xml"]
+    assert gate.settings["min_tests"] == 1
+
+
+def test_extends_cycle_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "extends: b\ngates: {}\n")
+    write(tmp_path, "b.yaml", "extends: a\ngates: {}\n")
+    with pytest.raises(ProfileError, match=r"'extends' forms a cycle: a -> b -> a"):
+        load("a", [tmp_path], KINDS, {})
+
+
+def test_env_expansion(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", """
+        gates:
+          t:
+            kind: junit
+            reports: ["${DIR}/*.xml", "${OTHER:-fallback}/x.xml", "$${LITERAL}"]
+            min_tests: ${MIN:-5}
+    """)
+    gate = load("p", [tmp_path], KINDS, {"DIR": "out", "MIN": "60"}).gate("t")
+    assert gate.settings["reports"] == ["out/*.xml", "fallback/x.xml", "${LITERAL}"]
+    assert gate.settings["min_tests"] == 60
+    assert gate.error is None
+
+
+def test_an_unset_variable_errors_that_gate_only(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", """
+        gates:
+          t: {kind: junit, reports: ["${REPORTS_DIR}/*.xml"]}
+          u: {kind: junit, reports: [u.xml]}
+    """)
+    profile = load("p", [tmp_path], KINDS, {})
+    assert profile.gate("t").error == (
+        f"environment variable REPORTS_DIR is not set (used by setting 'reports' at"
+        f" {tmp_path / 'p.yaml'}:2)"
+    )
+    assert profile.gate("u").error is None
+    assert profile.gate("t").raw_settings["reports"] == ["${REPORTS_DIR}/*.xml"]
+
+
+def test_expand_shell_semantics() -> None:
+    assert expand("${A:-d}", {"A": ""}) == "d"
+    assert expand("${A}", {"A": ""}) == ""
+    assert expand({"k": ["${A}x"]}, {"A": "1"}) == {"k": ["1x"]}
+    assert expand(5, {}) == 5
+
+
+def test_unknown_kind_lists_known_kinds_with_file_and_line(tmp_path: Path) -> None:
+    text = problems(tmp_path, "gates:\n  t:\n    kind: junitt\n    reports: [a]\n")
+    assert text == (
+        f"{tmp_path / 'p.yaml'}:3: gate 't': unknown kind 'junitt'; did you mean 'junit'?"
+        " (known: coverage, junit)"
+    )
+
+
+def test_unknown_setting_suggests_the_closest(tmp_path: Path) -> None:
+    text = problems(tmp_path, "gates:\n  t:\n    kind: junit\n    reports: [a]\n    min_test: 3\n")
+    assert text == (
+        f"{tmp_path / 'p.yaml'}:5: gate 't': unknown setting 'min_test' for kind 'junit';"
+        " did you mean 'min_tests'?"
+    )
+
+
+def test_wrong_type_missing_setting_bad_id(tmp_path: Path) -> None:
+    text = problems(tmp_path, """
+        gates:
+          t: {kind: junit, reports: [a], min_tests: sixty}
+          c: {kind: coverage, min_line: 50}
+          "bad id": {kind: junit, reports: [a]}
+          b: {kind: junit, reports: [a], blocking: maybe}
+          d: {kind: coverage, report: c.xml, min_line: 150}
+    """)
+    path = tmp_path / "p.yaml"
+    assert f"{path}:2: gate 't': setting 'min_tests' must be an integer, got 'sixty'" in text
+    assert f"{path}:3: gate 'c': missing required setting 'report'" in text
+    assert f"{path}:4: bad gate id 'bad id'" in text
+    assert f"{path}:5: gate 'b': setting 'blocking' must be true or false, got 'maybe'" in text
+    assert f"{path}:6: gate 'd': 'min_line' is a percentage (0-100), got 150" in text
+
+
+def test_a_variable_that_is_not_a_number_is_a_type_error(tmp_path: Path) -> None:
+    text = problems(
+        tmp_path, "gates:\n  t: {kind: junit, reports: [a], min_tests: '${N}'}\n", {"N": "many"}
+    )
+    assert "setting 'min_tests' must be an integer, got '${N}' (value not shown)" in text
+    assert "many" not in text
+
+
+def test_invalid_yaml_and_wrong_shapes(tmp_path: Path) -> None:
+    assert "p.yaml:3: invalid YAML: expected ',' or ']'" in problems(
+        tmp_path, "gates:\n  t: [unclosed\n"
+    )
+    assert "the profile is empty" in problems(tmp_path, "")
+    assert "'gates' must be a mapping" in problems(tmp_path, "gates: [a, b]\n")
+    assert "unknown key 'gate'; did you mean 'gates'?" in problems(tmp_path, "gate: {}\n")
+    assert "duplicate gate id 't'" in problems(
+        tmp_path, "gates:\n  t: {kind: junit, reports: [a]}\n  t: {kind: junit, reports: [b]}\n"
+    )
+
+
+def test_find_by_name_and_path_and_not_found(tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir()
+    second.mkdir()
+    write(first, "pr.yaml", "gates: {}\n")
+    write(second, "pr.yaml", "gates: {}\n")
+    write(second, "other.yml", "gates: {}\n")
+    assert find("pr", [first, second]) == first / "pr.yaml"
+    assert find("other", [first, second]) == second / "other.yml"
+    assert find("two/other.yml", [], base=tmp_path) == second / "other.yml"
+    with pytest.raises(ProfileNotFound) as info:
+        find("nope", [first, second])
+    assert str(info.value) == (
+        f"unknown gate profile 'nope'; available: other, pr (looked in: {first}, {second})"
+    )
+
+
+@pytest.mark.parametrize("name", ["pr", "staging", "production"])
+def test_builtin_profiles_are_valid(name: str) -> None:
+    profile = load(name, [builtin_profile_dir()], KINDS, {})
+    assert profile.gates, f"built-in profile {name} has no gates"
+    assert all(g.error is None for g in profile.gates)
+
+
+def test_builtin_pr_expresses_tests_and_coverage_of_the_design() -> None:
+    profile = load("pr", [builtin_profile_dir()], KINDS, {"GATE_MIN_TESTS": "60"})
+    assert profile.gate("tests").settings["min_tests"] == 60
+    assert profile.gate("tests").settings["max_failures"] == 0
+    assert profile.gate("coverage").settings["min_line"] == 50.0
+
+
+def test_a_kind_may_check_several_settings_together(tmp_path: Path) -> None:
+    class Pair(Gate):
+        kind = "pair"
+        settings_schema = {"low": Setting(int, default=0), "high": Setting(int, default=10)}
+
+        @classmethod
+        def check_settings(cls, settings: dict[str, int]) -> list[str]:  # type: ignore[override]
+            return ["'low' must not exceed 'high'"] if settings["low"] > settings["high"] else []
+
+        def evaluate(self, ctx: object) -> Outcome:  # type: ignore[override]
+            raise AssertionError("not called")
+
+    write(tmp_path, "p.yaml", "gates:\n  x: {kind: pair, low: 11}\n")
+    with pytest.raises(ProfileError, match="p.yaml:2: gate 'x': 'low' must not exceed 'high'"):
+        load("p", [tmp_path], {"pair": Pair}, {})
