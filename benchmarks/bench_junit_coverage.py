@@ -44,7 +44,8 @@ t = time.perf_counter()
 pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
 _, status, ru = os.wait4(pid, 0)
 t = time.perf_counter() - t
-print("@@bench", os.waitstatus_to_exitcode(status), repr(t), ru.ru_maxrss, flush=True)
+cpu = ru.ru_utime + ru.ru_stime
+print("@@bench", os.waitstatus_to_exitcode(status), repr(t), repr(cpu), ru.ru_maxrss, flush=True)
 """
 
 # The measured programs.  Each gets one input path and prints `key=value` pairs.
@@ -131,6 +132,7 @@ COVERAGE_KEYS = ("lines_valid", "lines_covered")
 @dataclass
 class Run:
     wall: float
+    cpu: float
     rss_mib: float
 
 
@@ -152,6 +154,10 @@ class Row:
         return statistics.median(r.wall for r in self.runs)
 
     @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
+    @property
     def rss(self) -> float:
         return statistics.median(r.rss_mib for r in self.runs)
 
@@ -169,24 +175,29 @@ def measure_once(code: str, path: Path) -> tuple[Run, str, str]:
     proc = subprocess.run(argv, capture_output=True, text=True, env=child_env(), check=False)
     lines = proc.stdout.splitlines()
     report = lines[-1].split() if lines and lines[-1].startswith("@@bench ") else []
-    if proc.returncode or len(report) != 4:
-        return Run(0.0, 0.0), "", f"launcher failed ({proc.returncode}): {proc.stderr[-2000:]}"
-    _, rc, wall, maxrss = report
+    if proc.returncode or len(report) != 5:
+        return Run(0, 0, 0), "", f"launcher failed ({proc.returncode}): {proc.stderr[-2000:]}"
+    _, rc, wall, cpu, maxrss = report
     out = "\n".join(lines[:-1])
     last = (proc.stderr.strip().splitlines() or [""])[-1]  # the exception, for a traceback
     err = "" if rc == "0" else f"exit {rc}: {last}"
-    return Run(float(wall), int(maxrss) / 1024), out, err
+    return Run(float(wall), float(cpu), int(maxrss) / 1024), out, err
 
 
-def measure(row: Row, warmup: int, repeat: int) -> None:
+def measure(rows: list[Row], warmup: int, repeat: int) -> None:
+    """Round-robin: each round runs every command once, so background load hits all alike."""
     for i in range(warmup + repeat):
-        run, out, err = measure_once(row.code, row.path)
-        if err:
-            row.error = err
-            return
-        row.result = dict(re.findall(r"(\w+)=(\S+)", out))
-        if i >= warmup:
-            row.runs.append(run)
+        for row in rows:
+            if row.error:
+                continue
+            run, out, err = measure_once(row.code, row.path)
+            if err:
+                row.error = err
+                continue
+            row.result = dict(re.findall(r"(\w+)=(\S+)", out))
+            if i >= warmup:
+                row.runs.append(run)
+        print(f"round {i + 1}/{warmup + repeat} done", file=sys.stderr)
 
 
 def tree_bytes(path: Path) -> int:
@@ -297,22 +308,24 @@ def show_result(row: Row, keys: tuple[str, ...]) -> str:
 
 def table(rows: list[tuple[Row, tuple[str, ...], str]]) -> list[str]:
     out = [
-        "| # | command | input | median wall s (min-max) | peak RSS MiB | MB/s | result | goal |",
-        "|---|---|---|---|---|---|---|---|",
+        "| # | command | input | median wall s (min-max) | CPU s | peak RSS MiB | MB/s | result "
+        "| goal |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row, keys, goal in rows:
         if row.runs:
             walls = [r.wall for r in row.runs]
             wall = f"{fmt(row.wall)} ({fmt(min(walls))}-{fmt(max(walls))})"
-            rss, mbs = f"{row.rss:.1f}", fmt(row.nbytes / 1e6 / row.wall)
+            rss, mbs, cpu = f"{row.rss:.1f}", fmt(row.nbytes / 1e6 / row.wall), fmt(row.cpu)
         else:
-            wall = rss = mbs = "-"
+            wall = rss = mbs = cpu = "-"
         what = f"{row.what} ({row.note})" if row.note else row.what
         cells = (
             row.label,
             what,
             row.size,
             wall,
+            cpu,
             rss,
             mbs,
             show_result(row, keys),
@@ -355,10 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.only and a.only != name:
             continue
         rows = make(a.data_dir, a.quick)
-        for row in rows:
-            measure(row, a.warmup, a.repeat)
-            shown = f"{row.wall:.3f} s" if row.runs else "FAILED"
-            print(f"measured {row.label}: {shown}", file=sys.stderr)
+        measure(rows, a.warmup, a.repeat)
         problems += agree(rows, keys)
         if name == "coverage" and not (rows[0].error or rows[1].error):
             # root totals (a) and counted lines (b) must also agree on branches
