@@ -294,7 +294,8 @@ def test_interrupted_run_writes_a_failed_verdict_naming_unevaluated_gates(
           b: {kind: echo, value: 1, mode: interrupt}
           c: {kind: echo, value: 1}
     """)
-    result = pytester.runpytest("--gate=pr")
+    # in-process pytester re-raises the inner KeyboardInterrupt: use a subprocess
+    result = pytester.runpytest_subprocess("--gate=pr")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     xml = (pytester.path / "gate-verdict.xml").read_text()
     assert '<property name="gate.verdict" value="failed" />' in xml
@@ -324,5 +325,6 @@ def test_gate_outcome_hook_sees_every_outcome(pytester: pytest.Pytester, profile
         def pytest_gates_verdict_written(config, path, verdict):
             print(f"VERDICT {verdict} {path}")
     """)
+    pytester.syspathinsert()
     result = pytester.runpytest("--gate=pr", "-p", "plugin_seen", "-s")
     result.stdout.fnmatch_lines(["*SEEN a passed*", "*SEEN b failed*", "VERDICT passed *gate-verdict.xml"])
