@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib.metadata import entry_points
 from typing import Any
 
 from .api import Gate, Setting
@@ -53,6 +52,8 @@ class KindRegistry:
 
     def load_entry_points(self) -> None:
         """Add the kinds of installed distributions (group ``pytest_gates``)."""
+        from importlib.metadata import entry_points  # costly: only when gates run
+
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             dist = ep.dist.name if ep.dist is not None else "?"
             where = f"entry point {ep.name} = {ep.value} of {dist}"

@@ -94,6 +94,8 @@ def parse_file(
             ) from None
         except expat.ExpatError as exc:
             reason = expat.ErrorString(exc.code) if exc.code else str(exc)
+            if exc.lineno == 1 and exc.offset == 0:
+                reason += " (this does not look like an XML file)"
             raise FormatError(
                 path, f"malformed XML at line {exc.lineno}, column {exc.offset}: {reason}"
             ) from None
