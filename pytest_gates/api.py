@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """The three verdicts of a gate."""
 
     PASSED = "passed"

@@ -24,7 +24,7 @@ def format_profile(profile: Profile, state: GateState) -> str:
         if spec.description:
             lines.append(f"    {spec.description}")
         schema = state.kinds[spec.kind].settings_schema
-        for key, setting in schema.items():
+        for key in schema:
             written = key in spec.raw_settings
             value = spec.raw_settings[key] if written else spec.settings.get(key)
             note = "" if written else "  (default)"

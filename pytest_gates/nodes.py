@@ -31,7 +31,9 @@ class GateProfileNode(pytest.Directory):
         for spec in state.profile.gates:
             yield GateItem.from_parent(self, name=spec.id, spec=spec)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
         if isinstance(excinfo.value, ProfileCollectError | ProfileError):
             state = self.config.stash[STATE_KEY]
             return f"gate profile {state.gate_arg!r} is broken:\n{excinfo.value}"
@@ -71,8 +73,11 @@ class GateItem(pytest.Item):
         else:
             timeout = spec.timeout if spec.timeout is not None else state.default_timeout
             ctx = RunContext(
-                spec.id, state.rootdir, rerun_command=rerun,
-                evidence_root=state.evidence_root, timeout=timeout,
+                spec.id,
+                state.rootdir,
+                rerun_command=rerun,
+                evidence_root=state.evidence_root,
+                timeout=timeout,
             )
             try:
                 gate: Gate = state.kinds[spec.kind](spec.settings)
@@ -104,9 +109,7 @@ class GateItem(pytest.Item):
         if outcome.status is not Status.PASSED and spec.blocking:
             raise GateFailure(outcome)
 
-    def repr_failure(  # type: ignore[override]
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-    ) -> Any:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         rerun = f"re-run this gate: {self.state.rerun_command(self.spec.id)}"
         if isinstance(excinfo.value, GateFailure):
             return explain(excinfo.value.outcome, self.spec) + "\n" + rerun

@@ -37,23 +37,35 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gates", "release quality gates (pytest-gates)")
     group.addoption(
-        "--gate", metavar="NAME", default=None,
+        "--gate",
+        metavar="NAME",
+        default=None,
         help="evaluate the gates of profile NAME (or a path to a profile YAML) instead of tests",
     )
     group.addoption(
-        "--gate-profiles", metavar="DIR", action="append", default=[],
+        "--gate-profiles",
+        metavar="DIR",
+        action="append",
+        default=[],
         help="look for gate profiles in DIR first (repeatable)",
     )
     group.addoption(
-        "--gate-list", action="store_true", default=False,
+        "--gate-list",
+        action="store_true",
+        default=False,
         help="print the resolved gate profile and evaluate nothing",
     )
     group.addoption(
-        "--gate-only", metavar="ID[,ID...]", action="append", default=[],
+        "--gate-only",
+        metavar="ID[,ID...]",
+        action="append",
+        default=[],
         help="evaluate only these gates (repeatable, comma-separated)",
     )
     group.addoption(
-        "--gate-verdict", metavar="PATH", default=None,
+        "--gate-verdict",
+        metavar="PATH",
+        default=None,
         help="where to write the JUnit XML verdict (default: gate-verdict.xml)",
     )
     parser.addini("gate_profiles", "extra folders with gate profiles", type="paths", default=[])
@@ -80,7 +92,9 @@ def _build_state(config: pytest.Config) -> GateState:
     try:
         default_timeout = float(timeout) if timeout else None
     except ValueError:
-        raise pytest.UsageError(f"ini gate_timeout must be a number of seconds: {timeout!r}")
+        raise pytest.UsageError(
+            f"ini gate_timeout must be a number of seconds: {timeout!r}"
+        ) from None
     state = GateState(
         gate_arg=opt.gate,
         rootdir=config.rootpath,
@@ -96,7 +110,10 @@ def _build_state(config: pytest.Config) -> GateState:
         registry.load_entry_points()
         state.kinds = registry.kinds
         state.profile = load(
-            opt.gate, state.profile_dirs, state.kinds, os.environ,
+            opt.gate,
+            state.profile_dirs,
+            state.kinds,
+            os.environ,
             base=Path(config.invocation_params.dir),
         )
     except ProfileNotFound as exc:

@@ -7,6 +7,7 @@ schema with ``file:line`` messages.  This module imports no pytest.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Mapping, Sequence
@@ -315,18 +316,22 @@ def expand(value: Any, environ: Mapping[str, str]) -> Any:
     return value
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-               list: "a list of strings", dict: "a mapping"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "a list of strings",
+    dict: "a mapping",
+}
 
 
 def check(value: Any, setting: Setting, *, from_env: bool = False) -> tuple[Any, str | None]:
     """Coerce ``value`` to the setting's type; return (value, problem)."""
     want = setting.type
     if from_env and isinstance(value, str) and want in (int, float, bool):
-        try:
+        with contextlib.suppress(yaml.YAMLError):
             value = yaml.safe_load(value)
-        except yaml.YAMLError:
-            pass
     ok = True
     if want is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)

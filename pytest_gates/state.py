@@ -31,7 +31,9 @@ class GateState:
     def profile_name(self) -> str:
         if self.profile is not None:
             return self.profile.name
-        return Path(self.gate_arg).stem if self.gate_arg.endswith((".yaml", ".yml")) else self.gate_arg
+        return (
+            Path(self.gate_arg).stem if self.gate_arg.endswith((".yaml", ".yml")) else self.gate_arg
+        )
 
     def rerun_command(self, gate_id: str) -> str:
         """The command that re-runs just ``gate_id``, as a developer would type it."""

@@ -15,7 +15,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,15 @@ import pytest
 from .state import STATE_KEY
 
 REVISION_VARIABLES = (
-    "GITHUB_SHA", "CI_COMMIT_SHA", "BUILDKITE_COMMIT", "CIRCLE_SHA1", "BITBUCKET_COMMIT",
-    "BUILD_SOURCEVERSION", "TRAVIS_COMMIT", "DRONE_COMMIT_SHA", "GIT_COMMIT",
+    "GITHUB_SHA",
+    "CI_COMMIT_SHA",
+    "BUILDKITE_COMMIT",
+    "CIRCLE_SHA1",
+    "BITBUCKET_COMMIT",
+    "BUILD_SOURCEVERSION",
+    "TRAVIS_COMMIT",
+    "DRONE_COMMIT_SHA",
+    "GIT_COMMIT",
 )
 # Characters XML 1.0 cannot carry, even escaped.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -82,9 +89,15 @@ class Verdict:
         if report.failed and report.longreprtext:
             text = report.longreprtext
         self.results[gate["id"]] = GateResult(
-            id=gate["id"], kind=gate["kind"], blocking=gate["blocking"], status=status,
-            summary=gate["summary"], measured=gate["measured"], threshold=gate["threshold"],
-            text=text, duration=report.duration,
+            id=gate["id"],
+            kind=gate["kind"],
+            blocking=gate["blocking"],
+            status=status,
+            summary=gate["summary"],
+            measured=gate["measured"],
+            threshold=gate["threshold"],
+            text=text,
+            duration=report.duration,
         )
 
     def pytest_keyboard_interrupt(self) -> None:
@@ -96,18 +109,28 @@ class Verdict:
         rows += [r for g, r in self.results.items() if g not in self.expected]
         for gate_id in self.expected:
             if gate_id not in self.results:
-                rows.append(GateResult(
-                    gate_id, "?", True, "not-evaluated",
-                    "not evaluated: the run ended before this gate ran", "", "",
-                    "The run was interrupted or stopped (-x/--maxfail) before this gate was"
-                    " evaluated; an unevaluated gate never passes.",
-                ))
+                rows.append(
+                    GateResult(
+                        gate_id,
+                        "?",
+                        True,
+                        "not-evaluated",
+                        "not evaluated: the run ended before this gate ran",
+                        "",
+                        "",
+                        "The run was interrupted or stopped (-x/--maxfail) before this gate was"
+                        " evaluated; an unevaluated gate never passes.",
+                    )
+                )
         return rows
 
     def passed(self) -> bool:
         rows = self.gates()
-        return bool(rows) and not self.problems and not self.interrupted and not any(
-            r.blocks for r in rows
+        return (
+            bool(rows)
+            and not self.problems
+            and not self.interrupted
+            and not any(r.blocks for r in rows)
         )
 
     @pytest.hookimpl(trylast=True)
@@ -130,13 +153,17 @@ class Verdict:
         profile = state.profile_name
         classname = f"gates.{profile}"
         rows = self.gates()
-        suite = ET.Element("testsuite", {
-            "name": classname,
-            "hostname": platform.node(),
-            "timestamp": datetime.fromtimestamp(self.started, timezone.utc).isoformat(
-                timespec="seconds"),
-            "time": f"{time.time() - self.started:.3f}",
-        })
+        suite = ET.Element(
+            "testsuite",
+            {
+                "name": classname,
+                "hostname": platform.node(),
+                "timestamp": datetime.fromtimestamp(self.started, UTC).isoformat(
+                    timespec="seconds"
+                ),
+                "time": f"{time.time() - self.started:.3f}",
+            },
+        )
         props = ET.SubElement(suite, "properties")
         verdict = "passed" if self.passed() else "failed"
         _prop(props, "gate.profile", profile)
@@ -151,13 +178,21 @@ class Verdict:
             _prop(props, f"gate.{row.id}.threshold", row.threshold)
             if not row.blocking:
                 _prop(props, f"gate.{row.id}.blocking", "false")
-            case = ET.SubElement(suite, "testcase", {
-                "classname": classname, "name": row.id, "time": f"{row.duration:.3f}",
-            })
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                {
+                    "classname": classname,
+                    "name": row.id,
+                    "time": f"{row.duration:.3f}",
+                },
+            )
             message = _clean(row.summary.splitlines()[0] if row.summary else row.status)
             if row.blocks and row.status == "failed":
                 failures += 1
-                el = ET.SubElement(case, "failure", {"type": f"gate.{row.kind}", "message": message})
+                el = ET.SubElement(
+                    case, "failure", {"type": f"gate.{row.kind}", "message": message}
+                )
                 el.text = _clean(row.text)
             elif row.blocks:
                 errors += 1
@@ -165,24 +200,34 @@ class Verdict:
                 el = ET.SubElement(case, "error", {"type": kind, "message": message})
                 el.text = _clean(row.text)
             out = ET.SubElement(case, "system-out")
-            prefix = "" if row.blocking or row.status == "passed" else (
-                f"ADVISORY (blocking: false), not failing the run: {row.status.upper()}\n")
+            prefix = (
+                ""
+                if row.blocking or row.status == "passed"
+                else (f"ADVISORY (blocking: false), not failing the run: {row.status.upper()}\n")
+            )
             out.text = _clean(prefix + row.text)
         for problem in self.problems:
             errors += 1
             case = ET.SubElement(suite, "testcase", {"classname": classname, "name": "profile"})
-            el = ET.SubElement(case, "error", {
-                "type": "gate.profile", "message": _clean(problem.splitlines()[0] if problem else "")
-            })
+            el = ET.SubElement(
+                case,
+                "error",
+                {
+                    "type": "gate.profile",
+                    "message": _clean(problem.splitlines()[0] if problem else ""),
+                },
+            )
             el.text = _clean(problem)
         tests = len(rows) + len(self.problems)
         counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors)}
         suite.attrib.update({**counts, "skipped": "0"})
-        root = ET.Element("testsuites", {"name": "pytest-gates", **counts,
-                                         "time": suite.attrib["time"]})
+        root = ET.Element(
+            "testsuites", {"name": "pytest-gates", **counts, "time": suite.attrib["time"]}
+        )
         root.append(suite)
         ET.indent(root)
-        return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+        data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        return data + b"\n"
 
     # -- terminal -------------------------------------------------------------------
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -198,8 +243,13 @@ class Verdict:
             line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
             markup = {}
             if n:
-                markup = {"green": True} if row[2] == "passed" else {
-                    "yellow": True} if "advisory" in row[2] else {"red": True}
+                markup = (
+                    {"green": True}
+                    if row[2] == "passed"
+                    else {"yellow": True}
+                    if "advisory" in row[2]
+                    else {"red": True}
+                )
             tr.write_line(line.rstrip(), **markup)
         for r in rows:
             if not r.blocking and r.status != "passed":
@@ -207,8 +257,12 @@ class Verdict:
         for problem in self.problems:
             tr.write_line(f"ERROR: {problem.splitlines()[0] if problem else ''}", red=True)
         verdict = self.written or ("passed" if self.passed() else "failed")
-        tr.write_line(f"verdict: {verdict.upper()} ({self.path})",
-                      green=verdict == "passed", red=verdict != "passed", bold=True)
+        tr.write_line(
+            f"verdict: {verdict.upper()} ({self.path})",
+            green=verdict == "passed",
+            red=verdict != "passed",
+            bold=True,
+        )
 
 
 def _gate_id(nodeid: str) -> str:
@@ -230,8 +284,12 @@ def revision(rootdir: Path) -> str:
             return os.environ[name]
     try:
         done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=rootdir, capture_output=True, text=True,
-            timeout=10, check=False,
+            ["git", "rev-parse", "HEAD"],
+            cwd=rootdir,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -96,7 +96,9 @@ class Echo(Gate):
             raise KeyboardInterrupt
         measured, threshold = {"value": value}, {"value": f">= {minimum}"}
         if value >= minimum:
-            return Outcome.passed(f"value {value} >= {minimum}", measured=measured, threshold=threshold)
+            return Outcome.passed(
+                f"value {value} >= {minimum}", measured=measured, threshold=threshold
+            )
         return Outcome.failed(f"value {value} < {minimum}", measured=measured, threshold=threshold)
 
 

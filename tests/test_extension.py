@@ -60,8 +60,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (src / name).write_text(textwrap.dedent(text).lstrip())
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(src)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(src),
+        ],
         check=True,
     )
     assert list(target.glob("gates_demo_kind-1.0.dist-info/entry_points.txt"))
@@ -70,11 +80,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_an_installed_distribution_adds_a_kind(installed: Path, tmp_path: Path) -> None:
     (tmp_path / "gate_profiles").mkdir()
-    (tmp_path / "gate_profiles" / "size.yaml").write_text(textwrap.dedent("""
+    (tmp_path / "gate_profiles" / "size.yaml").write_text(
+        textwrap.dedent("""
         gates:
           small: {kind: file-size, path: data/small.bin, max_bytes: 100}
           big: {kind: file-size, path: data/big.bin, max_bytes: 100}
-    """))
+    """)
+    )
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "small.bin").write_bytes(b"x" * 10)
     (tmp_path / "data" / "big.bin").write_bytes(b"x" * 1000)
@@ -82,21 +94,32 @@ def test_an_installed_distribution_adds_a_kind(installed: Path, tmp_path: Path) 
     env = {**os.environ, "PYTHONPATH": str(installed)}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--gate=size", "-p", "no:cacheprovider"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAILED: big.bin is 1000 bytes > 100" in done.stdout
     assert re.search(r"^small +file-size +passed +10 +<= 100$", done.stdout, re.M), done.stdout
     listing = subprocess.run(
         [sys.executable, "-m", "pytest", "--gate=size", "--gate-list"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert listing.returncode == 0, listing.stdout + listing.stderr
     assert "small (file-size, blocking) from size" in listing.stdout
     # without the distribution the kind is unknown: a broken profile, exit 2
     bare = subprocess.run(
         [sys.executable, "-m", "pytest", "--gate=size", "-p", "no:cacheprovider"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
     assert bare.returncode == 2
@@ -114,12 +137,17 @@ def test_a_kind_registered_twice_names_both_sources(pytester: pytest.Pytester) -
             registry.add(MyJUnit)
     """)
     (pytester.path / "gate_profiles").mkdir()
-    (pytester.path / "gate_profiles" / "x.yaml").write_text("gates:\n  t: {kind: junit, reports: [a]}\n")
+    (pytester.path / "gate_profiles" / "x.yaml").write_text(
+        "gates:\n  t: {kind: junit, reports: [a]}\n"
+    )
     result = pytester.runpytest("--gate=x")
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines([
-        "gate kind 'junit' is registered twice: by conftest.MyJUnit and by pytest-gates (built-in kind 'junit')"
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "gate kind 'junit' is registered twice: by conftest.MyJUnit"
+            " and by pytest-gates (built-in kind 'junit')"
+        ]
+    )
 
 
 def test_registry_rejects_what_is_not_a_gate() -> None:

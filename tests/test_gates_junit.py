@@ -6,12 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from pytest_gates.api import GateError, Status
 from pytest_gates.context import RunContext
 from pytest_gates.gates.junit import JUnitGate
-
-from conftest import DATA
 
 DEFAULTS = {"min_tests": 1, "max_failures": 0, "max_errors": 0, "max_skipped": None}
 
@@ -53,10 +52,14 @@ def test_limits_can_allow_failures_and_bound_skips(tmp_path: Path) -> None:
 
 
 def test_several_files_and_a_flaky_rerun(tmp_path: Path) -> None:
-    root = project(tmp_path, "surefire-3.0.2-flakyFailure.xml", "go-junit-report-pass-fail-skip.xml")
+    root = project(
+        tmp_path, "surefire-3.0.2-flakyFailure.xml", "go-junit-report-pass-fail-skip.xml"
+    )
     outcome = evaluate(root, reports=["reports/surefire*.xml", "reports/go-*.xml"], max_failures=1)
     assert outcome.status is Status.PASSED
-    assert outcome.summary == "6 tests: 3 passed, 1 failed, 0 errors, 2 skipped, 1 flaky in 2 reports"
+    assert (
+        outcome.summary == "6 tests: 3 passed, 1 failed, 0 errors, 2 skipped, 1 flaky in 2 reports"
+    )
     assert "flaky tests (failed, then passed on a rerun):" in outcome.details
 
 
@@ -94,5 +97,9 @@ def test_an_absolute_glob_and_recursion(tmp_path: Path) -> None:
     deep.mkdir(parents=True)
     shutil.copyfile(DATA / "junit" / "go-junit-report-pass-fail-skip.xml", deep / "r.xml")
     assert evaluate(tmp_path, reports=["**/r.xml"], max_failures=1).measured["tests"] == 5
-    assert evaluate(Path("/"), reports=[str(tmp_path / "**" / "*.xml")], max_failures=1).measured[
-        "tests"] == 5
+    assert (
+        evaluate(Path("/"), reports=[str(tmp_path / "**" / "*.xml")], max_failures=1).measured[
+            "tests"
+        ]
+        == 5
+    )

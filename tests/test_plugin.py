@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import Profile
 
 pytestmark = pytest.mark.usefixtures("echo_kind")
@@ -39,13 +38,15 @@ def test_gates_replace_the_project_tests(
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.OK
     assert "test_never_collected" not in result.stdout.str()
-    result.stdout.fnmatch_lines([
-        "*= gate verdict =*",
-        "gate*kind*status*measured*threshold",
-        "first*echo*passed*5*>= 3",
-        "second*echo*passed*7*>= 0",
-        "verdict: PASSED*gate-verdict.xml*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*= gate verdict =*",
+            "gate*kind*status*measured*threshold",
+            "first*echo*passed*5*>= 3",
+            "second*echo*passed*7*>= 0",
+            "verdict: PASSED*gate-verdict.xml*",
+        ]
+    )
 
 
 @pytest.mark.parametrize("xdist", XDIST)
@@ -56,16 +57,18 @@ def test_a_failed_gate_explains_and_gives_the_rerun_command(
     result = pytester.runpytest("--gate=pr", *xdist)
     result.assert_outcomes(passed=1, failed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines([
-        "*_ gate low (echo) _*",
-        "FAILED: value 2 < 3",
-        "measured:  2",
-        "threshold: >= 3",
-        "gate 'low' (kind echo) defined at *pr.yaml:3",
-        "re-run this gate: pytest --gate=pr --gate-only low",
-        "low*echo*failed*2*>= 3",
-        "verdict: FAILED*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*_ gate low (echo) _*",
+            "FAILED: value 2 < 3",
+            "measured:  2",
+            "threshold: >= 3",
+            "gate 'low' (kind echo) defined at *pr.yaml:3",
+            "re-run this gate: pytest --gate=pr --gate-only low",
+            "low*echo*failed*2*>= 3",
+            "verdict: FAILED*",
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,7 +93,9 @@ def test_a_bug_in_a_gate_keeps_its_traceback_from_the_gate_code(
 ) -> None:
     profile("gates:\n  g: {kind: echo, value: 1, mode: raise}\n")
     result = pytester.runpytest("--gate=pr")
-    result.stdout.fnmatch_lines(['>*raise ValueError("a bug in the gate")', "conftest.py:*: ValueError"])
+    result.stdout.fnmatch_lines(
+        ['>*raise ValueError("a bug in the gate")', "conftest.py:*: ValueError"]
+    )
     assert "_pytest/runner.py" not in result.stdout.str()
 
 
@@ -98,14 +103,18 @@ def test_timeout_is_an_error(pytester: pytest.Pytester, profile: Profile) -> Non
     profile("gates:\n  slow: {kind: echo, value: 1, mode: sleep, timeout: 0.2}\n")
     result = pytester.runpytest("--gate=pr")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["ERROR: timed out after 0.2 s without a verdict (setting 'timeout')"])
+    result.stdout.fnmatch_lines(
+        ["ERROR: timed out after 0.2 s without a verdict (setting 'timeout')"]
+    )
 
 
 def test_an_unset_variable_errors_that_gate_and_the_others_run(
     pytester: pytest.Pytester, profile: Profile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GATES_TEST_UNSET", raising=False)
-    profile("gates:\n  a: {kind: echo, value: '${GATES_TEST_UNSET}'}\n  b: {kind: echo, value: 1}\n")
+    profile(
+        "gates:\n  a: {kind: echo, value: '${GATES_TEST_UNSET}'}\n  b: {kind: echo, value: 1}\n"
+    )
     result = pytester.runpytest("--gate=pr")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["ERROR: environment variable GATES_TEST_UNSET is not set*"])
@@ -122,15 +131,17 @@ def test_advisory_failures_are_reported_but_do_not_fail(
     """)
     result = pytester.runpytest("--gate=pr", "-v")
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines([
-        "*::soft ADVISORY*",
-        "*::soft-error ADVISORY*",
-        "soft*echo*failed (advisory)*",
-        "soft-error*echo*error (advisory)*",
-        "advisory soft: value 1 < 3",
-        "verdict: PASSED*",
-        "*1 passed, 2 advisory*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*::soft ADVISORY*",
+            "*::soft-error ADVISORY*",
+            "soft*echo*failed (advisory)*",
+            "soft-error*echo*error (advisory)*",
+            "advisory soft: value 1 < 3",
+            "verdict: PASSED*",
+            "*1 passed, 2 advisory*",
+        ]
+    )
 
 
 @pytest.mark.parametrize("xdist", XDIST)
@@ -157,7 +168,9 @@ def test_gate_only_with_an_unknown_id_is_a_usage_error(
     profile("gates:\n  alpha: {kind: echo, value: 1}\n")
     result = pytester.runpytest("--gate=pr", "--gate-only", "alhpa")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --gate-only: no gate 'alhpa' in profile 'pr'; its gates: alpha"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: --gate-only: no gate 'alhpa' in profile 'pr'; its gates: alpha"]
+    )
 
 
 def test_selecting_nothing_is_a_usage_error_never_a_pass(
@@ -175,10 +188,12 @@ def test_unknown_profile_is_a_usage_error_listing_what_exists(
     profile("gates:\n  a: {kind: echo, value: 1}\n", name="mine")
     result = pytester.runpytest("--gate=nope")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([
-        "ERROR: unknown gate profile 'nope'; available: mine, pr, production, staging"
-        f" (looked in: {pytester.path / 'gate_profiles'}, *)"
-    ])
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: unknown gate profile 'nope'; available: mine, pr, production, staging"
+            f" (looked in: {pytester.path / 'gate_profiles'}, *)"
+        ]
+    )
 
 
 def test_a_broken_profile_exits_2_with_file_and_line(
@@ -187,11 +202,14 @@ def test_a_broken_profile_exits_2_with_file_and_line(
     path = profile("gates:\n  a:\n    kind: echoo\n    value: 1\n")
     result = pytester.runpytest("--gate=pr")
     assert result.ret == pytest.ExitCode.INTERRUPTED  # 2
-    result.stdout.fnmatch_lines([
-        "gate profile 'pr' is broken:",
-        f"{path}:3: gate 'a': unknown kind 'echoo'; did you mean 'echo'? (known: coverage, echo, junit)",
-        "verdict: FAILED*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "gate profile 'pr' is broken:",
+            f"{path}:3: gate 'a': unknown kind 'echoo'; did you mean 'echo'?"
+            " (known: coverage, echo, junit)",
+            "verdict: FAILED*",
+        ]
+    )
     assert (pytester.path / "gate-verdict.xml").exists()
 
 
@@ -210,21 +228,23 @@ def test_gate_list_prints_the_resolved_profile_and_evaluates_nothing(
     # --gate-list ends the run in pytest_cmdline_main, which in-process pytester can't follow
     result = pytester.runpytest_subprocess("--gate=pr", "--gate-list")
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines([
-        "gate profile 'pr' (*pr.yaml)",
-        "  my PR gate",
-        "  extends: base -> pr",
-        "  2 gates:",
-        "  a (echo, blocking) from pr < base at *pr.yaml:5",
-        "    value: 1",
-        "    min: 2",
-        "    mode: raise",
-        "    re-run: pytest --gate=pr --gate-only a",
-        "  b (echo, advisory, timeout 9s) from pr at *pr.yaml:6",
-        "    value: 3",
-        "    min: 0  (default)",
-        "    mode: ${GATES_SECRET_TOKEN}",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "gate profile 'pr' (*pr.yaml)",
+            "  my PR gate",
+            "  extends: base -> pr",
+            "  2 gates:",
+            "  a (echo, blocking) from pr < base at *pr.yaml:5",
+            "    value: 1",
+            "    min: 2",
+            "    mode: raise",
+            "    re-run: pytest --gate=pr --gate-only a",
+            "  b (echo, advisory, timeout 9s) from pr at *pr.yaml:6",
+            "    value: 3",
+            "    min: 0  (default)",
+            "    mode: ${GATES_SECRET_TOKEN}",
+        ]
+    )
     assert "s3cr3t" not in result.stdout.str()
     assert not (pytester.path / "gate-verdict.xml").exists()
 
@@ -245,9 +265,13 @@ def test_profile_search_order(pytester: pytest.Pytester, profile: Profile) -> No
     profile("gates:\n  from-rootdir: {kind: echo, value: 1}\n")
     for folder, gate in (("cli", "from-cli"), ("ini", "from-ini")):
         (pytester.path / folder).mkdir()
-        (pytester.path / folder / "pr.yaml").write_text(f"gates:\n  {gate}: {{kind: echo, value: 1}}\n")
+        (pytester.path / folder / "pr.yaml").write_text(
+            f"gates:\n  {gate}: {{kind: echo, value: 1}}\n"
+        )
     pytester.makeini("[pytest]\ngate_profiles = ini\n")
-    pytester.runpytest("--gate=pr", "--gate-profiles=cli").stdout.fnmatch_lines(["from-cli*passed*"])
+    pytester.runpytest("--gate=pr", "--gate-profiles=cli").stdout.fnmatch_lines(
+        ["from-cli*passed*"]
+    )
     pytester.runpytest("--gate=pr").stdout.fnmatch_lines(["from-ini*passed*"])
     (pytester.path / "ini" / "pr.yaml").unlink()
     pytester.runpytest("--gate=pr").stdout.fnmatch_lines(["from-rootdir*passed*"])
@@ -315,8 +339,12 @@ def test_exitfirst_leaves_later_gates_not_evaluated(
 
 
 def test_gate_outcome_hook_sees_every_outcome(pytester: pytest.Pytester, profile: Profile) -> None:
-    profile("gates:\n  a: {kind: echo, value: 1}\n  b: {kind: echo, value: 0, min: 1, blocking: false}\n")
-    pytester.makepyfile(plugin_seen="""
+    profile(
+        "gates:\n  a: {kind: echo, value: 1}\n"
+        "  b: {kind: echo, value: 0, min: 1, blocking: false}\n"
+    )
+    pytester.makepyfile(
+        plugin_seen="""
         import pytest
         @pytest.hookimpl
         def pytest_gates_outcome(item, spec, outcome):
@@ -324,7 +352,10 @@ def test_gate_outcome_hook_sees_every_outcome(pytester: pytest.Pytester, profile
         @pytest.hookimpl
         def pytest_gates_verdict_written(config, path, verdict):
             print(f"VERDICT {verdict} {path}")
-    """)
+    """
+    )
     pytester.syspathinsert()
     result = pytester.runpytest("--gate=pr", "-p", "plugin_seen", "-s")
-    result.stdout.fnmatch_lines(["*SEEN a passed*", "*SEEN b failed*", "*VERDICT passed *gate-verdict.xml"])
+    result.stdout.fnmatch_lines(
+        ["*SEEN a passed*", "*SEEN b failed*", "*VERDICT passed *gate-verdict.xml"]
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
@@ -30,7 +32,10 @@ def problems(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> st
 
 
 def test_load_fills_defaults_and_records_where_each_gate_is(tmp_path: Path) -> None:
-    write(tmp_path, "pr.yaml", """
+    write(
+        tmp_path,
+        "pr.yaml",
+        """
         description: PR
         gates:
           tests:
@@ -43,13 +48,17 @@ def test_load_fills_defaults_and_records_where_each_gate_is(tmp_path: Path) -> N
             min_line: 50
             blocking: false
             timeout: 30
-    """)
+    """,
+    )
     profile = load("pr", [tmp_path], KINDS, {})
     assert profile.name == "pr"
     assert profile.description == "PR"
     tests, cov = profile.gates
     assert tests.settings == {
-        "reports": ["a/*.xml", "b.xml"], "min_tests": 60, "max_failures": 0, "max_errors": 0,
+        "reports": ["a/*.xml", "b.xml"],
+        "min_tests": 60,
+        "max_failures": 0,
+        "max_errors": 0,
         "max_skipped": None,
     }
     assert tests.blocking is True
@@ -66,19 +75,27 @@ def test_a_single_string_is_a_one_item_list(tmp_path: Path) -> None:
 
 
 def test_extends_merges_key_by_key_and_enabled_false_drops(tmp_path: Path) -> None:
-    write(tmp_path, "base.yaml", """
+    write(
+        tmp_path,
+        "base.yaml",
+        """
         gates:
           tests: {kind: junit, reports: [r.xml], min_tests: 10, max_skipped: 3}
           cov: {kind: coverage, report: c.xml, min_line: 80}
           lint: {kind: junit, reports: [lint.xml]}
-    """)
-    write(tmp_path, "child.yaml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "child.yaml",
+        """
         extends: base
         gates:
           tests: {min_tests: 60}
           lint: {enabled: false}
           extra: {kind: coverage, report: x.xml, min_branch: 10}
-    """)
+    """,
+    )
     profile = load("child", [tmp_path], KINDS, {})
     assert [g.id for g in profile.gates] == ["tests", "cov", "extra"]
     tests = profile.gate("tests")
@@ -106,13 +123,17 @@ def test_extends_cycle_is_reported(tmp_path: Path) -> None:
 
 
 def test_env_expansion(tmp_path: Path) -> None:
-    write(tmp_path, "p.yaml", """
+    write(
+        tmp_path,
+        "p.yaml",
+        """
         gates:
           t:
             kind: junit
             reports: ["${DIR}/*.xml", "${OTHER:-fallback}/x.xml", "$${LITERAL}"]
             min_tests: ${MIN:-5}
-    """)
+    """,
+    )
     gate = load("p", [tmp_path], KINDS, {"DIR": "out", "MIN": "60"}).gate("t")
     assert gate.settings["reports"] == ["out/*.xml", "fallback/x.xml", "${LITERAL}"]
     assert gate.settings["min_tests"] == 60
@@ -120,11 +141,15 @@ def test_env_expansion(tmp_path: Path) -> None:
 
 
 def test_an_unset_variable_errors_that_gate_only(tmp_path: Path) -> None:
-    write(tmp_path, "p.yaml", """
+    write(
+        tmp_path,
+        "p.yaml",
+        """
         gates:
           t: {kind: junit, reports: ["${REPORTS_DIR}/*.xml"]}
           u: {kind: junit, reports: [u.xml]}
-    """)
+    """,
+    )
     profile = load("p", [tmp_path], KINDS, {})
     assert profile.gate("t").error == (
         f"environment variable REPORTS_DIR is not set (used by setting 'reports' at"
@@ -158,14 +183,17 @@ def test_unknown_setting_suggests_the_closest(tmp_path: Path) -> None:
 
 
 def test_wrong_type_missing_setting_bad_id(tmp_path: Path) -> None:
-    text = problems(tmp_path, """
+    text = problems(
+        tmp_path,
+        """
         gates:
           t: {kind: junit, reports: [a], min_tests: sixty}
           c: {kind: coverage, min_line: 50}
           "bad id": {kind: junit, reports: [a]}
           b: {kind: junit, reports: [a], blocking: maybe}
           d: {kind: coverage, report: c.xml, min_line: 150}
-    """)
+    """,
+    )
     path = tmp_path / "p.yaml"
     assert f"{path}:2: gate 't': setting 'min_tests' must be an integer, got 'sixty'" in text
     assert f"{path}:3: gate 'c': missing required setting 'report'" in text
@@ -228,15 +256,18 @@ def test_builtin_pr_expresses_tests_and_coverage_of_the_design() -> None:
 def test_a_kind_may_check_several_settings_together(tmp_path: Path) -> None:
     class Pair(Gate):
         kind = "pair"
-        settings_schema = {"low": Setting(int, default=0), "high": Setting(int, default=10)}
+        settings_schema: ClassVar[Mapping[str, Setting]] = {
+            "low": Setting(int, default=0),
+            "high": Setting(int, default=10),
+        }
 
         @classmethod
-        def check_settings(cls, settings: dict[str, int]) -> list[str]:  # type: ignore[override]
+        def check_settings(cls, settings: Mapping[str, Any]) -> list[str]:
             return ["'low' must not exceed 'high'"] if settings["low"] > settings["high"] else []
 
         def evaluate(self, ctx: object) -> Outcome:  # type: ignore[override]
             raise AssertionError("not called")
 
     write(tmp_path, "p.yaml", "gates:\n  x: {kind: pair, low: 11}\n")
-    with pytest.raises(ProfileError, match="p.yaml:2: gate 'x': 'low' must not exceed 'high'"):
+    with pytest.raises(ProfileError, match=r"p\.yaml:2: gate 'x': 'low' must not exceed 'high'"):
         load("p", [tmp_path], {"pair": Pair}, {})

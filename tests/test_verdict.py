@@ -9,7 +9,6 @@ from pathlib import Path
 import junitparser
 import pytest
 import xmlschema
-
 from conftest import DATA, Profile
 
 pytestmark = pytest.mark.usefixtures("echo_kind")
@@ -74,34 +73,43 @@ def test_one_testcase_per_gate_with_failure_error_and_properties(
     assert error is not None
     assert (error.get("type"), error.get("message")) == ("gate.error", "the evidence is missing")
 
-    assert cases["good"].find("failure") is None and cases["good"].find("error") is None
+    for name in ("good", "soft"):
+        assert cases[name].find("failure") is None
+        assert cases[name].find("error") is None
     soft = cases["soft"]
-    assert soft.find("failure") is None and soft.find("error") is None
     out = soft.findtext("system-out") or ""
-    assert out.startswith("ADVISORY (blocking: false), not failing the run: FAILED\nFAILED: value 1 < 3")
+    assert out.startswith(
+        "ADVISORY (blocking: false), not failing the run: FAILED\nFAILED: value 1 < 3"
+    )
 
     assert props["gate.profile"] == "pr"
     assert props["gate.verdict"] == "failed"
     assert props["gate.revision"] == "0123456789abcdef"
-    assert (props["gate.good.status"], props["gate.good.measured"], props["gate.good.threshold"]) == (
-        "passed", "5", ">= 3")
+    assert (
+        props["gate.good.status"],
+        props["gate.good.measured"],
+        props["gate.good.threshold"],
+    ) == ("passed", "5", ">= 3")
     assert props["gate.bad.status"] == "failed"
     assert props["gate.broken.status"] == "error"
     assert (props["gate.soft.status"], props["gate.soft.blocking"]) == ("failed", "false")
 
 
 @pytest.mark.parametrize("xdist", XDIST)
-def test_a_passing_verdict(
-    pytester: pytest.Pytester, profile: Profile, xdist: list[str]
-) -> None:
-    profile("gates:\n  a: {kind: echo, value: 1}\n  b: {kind: echo, value: 0, min: 1, blocking: false}\n")
+def test_a_passing_verdict(pytester: pytest.Pytester, profile: Profile, xdist: list[str]) -> None:
+    profile(
+        "gates:\n  a: {kind: echo, value: 1}\n"
+        "  b: {kind: echo, value: 0, min: 1, blocking: false}\n"
+    )
     assert pytester.runpytest("--gate=pr", *xdist).ret == pytest.ExitCode.OK
     path = pytester.path / "gate-verdict.xml"
     _, props = read(path)
     assert_junitparser_agrees(path)
     assert props["gate.verdict"] == "passed"
     # only the controller writes: exactly one verdict file, no temporary left behind
-    assert sorted(p.name for p in pytester.path.iterdir() if "verdict" in p.name) == ["gate-verdict.xml"]
+    assert sorted(p.name for p in pytester.path.iterdir() if "verdict" in p.name) == [
+        "gate-verdict.xml"
+    ]
 
 
 def test_verdict_path_from_option_and_ini(pytester: pytest.Pytester, profile: Profile) -> None:
@@ -113,7 +121,9 @@ def test_verdict_path_from_option_and_ini(pytester: pytest.Pytester, profile: Pr
     read(pytester.path / "cli" / "v.xml")
 
 
-def test_the_verdict_replaces_an_old_one_atomically(pytester: pytest.Pytester, profile: Profile) -> None:
+def test_the_verdict_replaces_an_old_one_atomically(
+    pytester: pytest.Pytester, profile: Profile
+) -> None:
     profile("gates:\n  a: {kind: echo, value: 1}\n")
     old = pytester.path / "gate-verdict.xml"
     old.write_text("old")
@@ -123,7 +133,9 @@ def test_the_verdict_replaces_an_old_one_atomically(pytester: pytest.Pytester, p
     assert old.stat().st_ino != inode, "written to a new file and renamed over the old one"
 
 
-def test_revision_from_git(pytester: pytest.Pytester, profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_revision_from_git(
+    pytester: pytest.Pytester, profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_gates.verdict import REVISION_VARIABLES
 
     for name in REVISION_VARIABLES:
@@ -133,8 +145,9 @@ def test_revision_from_git(pytester: pytest.Pytester, profile: Profile, monkeypa
     subprocess.run([*git, "init", "-q"], cwd=pytester.path, check=True)
     subprocess.run([*git, "add", "-A"], cwd=pytester.path, check=True)
     subprocess.run([*git, "commit", "-qm", "x"], cwd=pytester.path, check=True)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=pytester.path, capture_output=True,
-                          text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=pytester.path, capture_output=True, text=True, check=True
+    ).stdout.strip()
     pytester.runpytest("--gate=pr")
     _, props = read(pytester.path / "gate-verdict.xml")
     assert props["gate.revision"] == head
@@ -150,7 +163,8 @@ def test_broken_profile_and_interrupted_verdicts_are_valid(
     (case,) = root.iter("testcase")
     assert case.get("name") == "profile"
     error = case.find("error")
-    assert error is not None and error.get("type") == "gate.profile"
+    assert error is not None
+    assert error.get("type") == "gate.profile"
     assert "unknown kind 'nope'" in (error.text or "")
 
     profile("gates:\n  a: {kind: echo, value: 1, mode: interrupt}\n  b: {kind: echo, value: 1}\n")
@@ -161,14 +175,18 @@ def test_broken_profile_and_interrupted_verdicts_are_valid(
     assert props["gate.b.status"] == "not-evaluated"
 
 
-def test_control_characters_in_messages_stay_valid_xml(pytester: pytest.Pytester, profile: Profile) -> None:
+def test_control_characters_in_messages_stay_valid_xml(
+    pytester: pytest.Pytester, profile: Profile
+) -> None:
     pytester.makeconftest("""
         import pytest
         from pytest_gates import Gate, Outcome
         class Weird(Gate):
             kind = "weird"
             def evaluate(self, ctx):
-                return Outcome.failed("bell \\x07 and <tag> & \\U0001F600", details="nul \\x00 here")
+                return Outcome.failed(
+                    "bell \\x07 and <tag> & \\U0001F600", details="nul \\x00 here"
+                )
         @pytest.hookimpl
         def pytest_gates_register_kinds(registry):
             registry.add(Weird)

@@ -63,7 +63,7 @@ def parse_file(
     hostile file.  ``on_empty`` is not used by default: an empty file is an error.
     """
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the `with fh` below
     except FileNotFoundError:
         raise FormatError(path, "file not found") from None
     except IsADirectoryError:
@@ -86,7 +86,8 @@ def parse_file(
             return False
         except EntitiesForbidden as exc:
             raise FormatError(
-                path, f"refused: the document declares entity {exc.name!r} (entities are not allowed)"
+                path,
+                f"refused: the document declares entity {exc.name!r} (entities are not allowed)",
             ) from None
         except ExternalReferenceForbidden as exc:
             raise FormatError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.coverage import read_coverage
@@ -15,7 +15,7 @@ class CoverageGate(Gate):
 
     kind = "coverage"
     description = "line/branch coverage from a Cobertura, coverage.py JSON, lcov or JaCoCo report"
-    settings_schema = {
+    settings_schema: ClassVar[Mapping[str, Setting]] = {
         "report": Setting(str, required=True, help="the coverage report (format from content)"),
         "min_line": Setting(float, default=None, minimum=0, help="minimum line coverage, percent"),
         "min_branch": Setting(
@@ -43,10 +43,22 @@ class CoverageGate(Gate):
         threshold: dict[str, str] = {}
         broken: list[str] = []
         checks = [
-            ("line", self.settings["min_line"], totals.line_percent,
-             totals.lines_covered, totals.lines_valid, "lines"),
-            ("branch", self.settings["min_branch"], totals.branch_percent,
-             totals.branches_covered, totals.branches_valid, "branches"),
+            (
+                "line",
+                self.settings["min_line"],
+                totals.line_percent,
+                totals.lines_covered,
+                totals.lines_valid,
+                "lines",
+            ),
+            (
+                "branch",
+                self.settings["min_branch"],
+                totals.branch_percent,
+                totals.branches_covered,
+                totals.branches_valid,
+                "branches",
+            ),
         ]
         for name, minimum, percent, covered, valid, unit in checks:
             if minimum is None:
@@ -69,8 +81,12 @@ class CoverageGate(Gate):
                 f"report: {path} ({totals.format})",
                 f"numbers: {totals.source}",
                 _line("lines", totals.lines_covered, totals.lines_valid, totals.line_percent),
-                _line("branches", totals.branches_covered, totals.branches_valid,
-                      totals.branch_percent),
+                _line(
+                    "branches",
+                    totals.branches_covered,
+                    totals.branches_valid,
+                    totals.branch_percent,
+                ),
             ]
         )
         kw: dict[str, Any] = {"measured": measured, "threshold": threshold, "details": details}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.errors import FormatError
@@ -15,7 +15,7 @@ class JUnitGate(Gate):
 
     kind = "junit"
     description = "test results from JUnit XML reports"
-    settings_schema = {
+    settings_schema: ClassVar[Mapping[str, Setting]] = {
         "reports": Setting(list, required=True, help="globs of JUnit XML files (rootdir-relative)"),
         "min_tests": Setting(int, default=1, minimum=0, help="fewest testcases that must run"),
         "max_failures": Setting(int, default=0, minimum=0, help="most failed testcases allowed"),
