@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 rm -rf reports coverage.xml .coverage
-python -m coverage run --branch --source=webshop -m pytest -q tests/unit --junitxml=reports/junit/unit.xml -o junit_suite_name=unit
-python -m coverage run --append --branch --source=webshop -m pytest -q tests/integration --junitxml=reports/junit/integration.xml -o junit_suite_name=integration
+# A failing test must not stop the evidence from being written: the gate judges it.
+python -m coverage run --branch --source=webshop -m pytest -q tests/unit --junitxml=reports/junit/unit.xml -o junit_suite_name=unit || true
+python -m coverage run --append --branch --source=webshop -m pytest -q tests/integration --junitxml=reports/junit/integration.xml -o junit_suite_name=integration || true
 python -m coverage xml -o coverage.xml
 rm -f .coverage
