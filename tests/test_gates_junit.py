@@ -6,11 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA
 
 from pytest_gates.api import GateError, Status
 from pytest_gates.context import RunContext
 from pytest_gates.gates.junit import JUnitGate
+
+from conftest import DATA
 
 DEFAULTS = {"min_tests": 1, "max_failures": 0, "max_errors": 0, "max_skipped": None}
 

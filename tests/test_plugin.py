@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import Profile
 
 pytestmark = pytest.mark.usefixtures("echo_kind")

@@ -9,6 +9,7 @@ from pathlib import Path
 import junitparser
 import pytest
 import xmlschema
+
 from conftest import DATA, Profile
 
 pytestmark = pytest.mark.usefixtures("echo_kind")

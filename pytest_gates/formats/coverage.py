@@ -35,10 +35,9 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
 from xml.parsers import expat
 
-from .errors import FormatError
+from .errors import FormatError, open_report
 from .xmlsafe import StopParsing, make_parser, parse_file
 
 __all__ = ["SUPPORTED", "CoverageTotals", "read_coverage"]
@@ -110,19 +109,8 @@ def _plural(count: int, word: str, words: str = "") -> str:
     return f"{count:,} {word if count == 1 else words or word + 's'}"
 
 
-def _open(path: str | os.PathLike[str]) -> BinaryIO:
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise FormatError(path, "file not found") from None
-    except IsADirectoryError:
-        raise FormatError(path, "is a directory, not a file") from None
-    except OSError as exc:
-        raise FormatError(path, f"cannot open: {exc.strerror or exc}") from None
-
-
 def _sniff(path: str | os.PathLike[str]) -> str:
-    with _open(path) as fh:
+    with open_report(path) as fh:
         lead = fh.read(_SNIFF).removeprefix(_BOM).lstrip()
         while not lead and (chunk := fh.read(_SNIFF)):
             lead = chunk.lstrip()
@@ -423,7 +411,7 @@ def _jacoco_counter(
 
 
 def _read_json(path: str | os.PathLike[str]) -> CoverageTotals:
-    with _open(path) as fh:
+    with open_report(path) as fh:
         data = fh.read()
     try:
         doc = json.loads(data.decode("utf-8-sig"))
@@ -487,7 +475,7 @@ def _read_lcov(path: str | os.PathLike[str]) -> CoverageTotals:
     def bad(why: str) -> FormatError:
         return FormatError(path, f"line {number}: {why}")
 
-    with _open(path) as fh:
+    with open_report(path) as fh:
         first = fh.readline().removeprefix(_BOM)
         for number, raw in enumerate(itertools.chain([first], fh), 1):
             text = raw.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import BinaryIO
 
 
 class FormatError(ValueError):
@@ -15,3 +16,15 @@ class FormatError(ValueError):
         self.path = os.fspath(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+def open_report(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a report for binary reading; a file that cannot be opened is a FormatError."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise FormatError(path, "file not found") from None
+    except IsADirectoryError:
+        raise FormatError(path, "is a directory, not a file") from None
+    except OSError as exc:
+        raise FormatError(path, f"cannot open: {exc.strerror or exc}") from None

@@ -16,7 +16,7 @@ from xml.parsers import expat
 
 from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
 
-from .errors import FormatError
+from .errors import FormatError, open_report
 
 CHUNK = 1 << 20
 
@@ -62,16 +62,8 @@ def parse_file(
     :class:`StopParsing`.  Raises :class:`FormatError` for a missing, empty, malformed or
     hostile file.  ``on_empty`` is not used by default: an empty file is an error.
     """
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed by the `with fh` below
-    except FileNotFoundError:
-        raise FormatError(path, "file not found") from None
-    except IsADirectoryError:
-        raise FormatError(path, "is a directory, not a file") from None
-    except OSError as exc:
-        raise FormatError(path, f"cannot open: {exc.strerror or exc}") from None
     seen = 0
-    with fh:
+    with open_report(path) as fh:
         try:
             while chunk := fh.read(CHUNK):
                 seen += len(chunk)
