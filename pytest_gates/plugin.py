@@ -159,7 +159,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # The profile's gates replace the project's tests: collect only the rootdir, which
     # pytest_collect_directory below turns into the profile node.
     config.args = [str(config.rootpath)]
-    if not hasattr(config, "workerinput"):  # the controller writes the one verdict
+    # The controller writes the one verdict; --collect-only evaluates nothing to judge.
+    if not hasattr(config, "workerinput") and not opt.collectonly:
         path = opt.gate_verdict or config.getini("gate_verdict")
         verdict = Verdict(config, config.rootpath / path)
         config.stash[VERDICT_KEY] = verdict

@@ -137,6 +137,9 @@ class Verdict:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if exitstatus == pytest.ExitCode.INTERRUPTED and not self.problems:
             self.interrupted = True
+        if self.config.stash[STATE_KEY].problem is not None:
+            # A broken profile is exit code 2, also under pytest-xdist (which would say 1).
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
         if not self.gates() and not self.problems:
             # -k / --gate-only left nothing to evaluate: a bad invocation, never a pass.
             self.problems.append("no gate was selected (check -k and --gate-only)")
@@ -255,7 +258,8 @@ class Verdict:
             if not r.blocking and r.status != "passed":
                 tr.write_line(f"advisory {r.id}: {r.summary}", yellow=True)
         for problem in self.problems:
-            tr.write_line(f"ERROR: {problem.splitlines()[0] if problem else ''}", red=True)
+            for n, line in enumerate(problem.splitlines()):
+                tr.write_line(f"ERROR: {line}" if n == 0 else f"  {line}", red=True)
         verdict = self.written or ("passed" if self.passed() else "failed")
         tr.write_line(
             f"verdict: {verdict.upper()} ({self.path})",

@@ -197,11 +197,12 @@ def test_unknown_profile_is_a_usage_error_listing_what_exists(
     )
 
 
+@pytest.mark.parametrize("xdist", XDIST)
 def test_a_broken_profile_exits_2_with_file_and_line(
-    pytester: pytest.Pytester, profile: Profile
+    pytester: pytest.Pytester, profile: Profile, xdist: list[str]
 ) -> None:
     path = profile("gates:\n  a:\n    kind: echoo\n    value: 1\n")
-    result = pytester.runpytest("--gate=pr")
+    result = pytester.runpytest("--gate=pr", *xdist)
     assert result.ret == pytest.ExitCode.INTERRUPTED  # 2
     result.stdout.fnmatch_lines(
         [
@@ -337,6 +338,15 @@ def test_exitfirst_leaves_later_gates_not_evaluated(
     result = pytester.runpytest("--gate=pr", "-x")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["a*failed*", "b*?*not-evaluated*"])
+
+
+def test_collect_only_lists_gates_and_writes_no_verdict(
+    pytester: pytest.Pytester, profile: Profile
+) -> None:
+    profile("gates:\n  a: {kind: echo, value: 1}\n  b: {kind: echo, value: 2}\n")
+    result = pytester.runpytest("--gate=pr", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["gate:pr::a", "gate:pr::b", "2 tests collected*"])
+    assert not (pytester.path / "gate-verdict.xml").exists()
 
 
 def test_gate_outcome_hook_sees_every_outcome(pytester: pytest.Pytester, profile: Profile) -> None:
