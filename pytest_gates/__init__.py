@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
-from .api import Gate, GateContext, GateError, Outcome, Setting, Status
-from .kinds import KindRegistry
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import Gate, GateContext, GateError, Outcome, Setting, Status
+    from .kinds import KindRegistry
 
 __all__ = ["Gate", "GateContext", "GateError", "KindRegistry", "Outcome", "Setting", "Status"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that the format readers (pytest_gates.formats.*) import without the gate API.
+    if name == "KindRegistry":
+        from .kinds import KindRegistry
+
+        return KindRegistry
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'pytest_gates' has no attribute {name!r}")
