@@ -12,7 +12,7 @@ This module imports no pytest.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, ClassVar, Protocol, runtime_checkable
@@ -199,7 +199,3 @@ class Gate:
         Called when the profile loads; each returned string becomes a profile error.
         """
         return []
-
-
-#: What a kind registration yields: the class (checked to look like a Gate).
-GateFactory = Callable[[Mapping[str, Any]], Gate]

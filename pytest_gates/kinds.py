@@ -47,8 +47,10 @@ class KindRegistry:
     def kinds(self) -> dict[str, type[Gate]]:
         return dict(self._kinds)
 
-    def source(self, kind: str) -> str:
-        return self._sources[kind]
+    @property
+    def sources(self) -> dict[str, str]:
+        """Where each kind was registered from (for ``--gate-list`` and error messages)."""
+        return dict(self._sources)
 
     def load_entry_points(self) -> None:
         """Add the kinds of installed distributions (group ``pytest_gates``)."""

@@ -23,6 +23,7 @@ def format_profile(profile: Profile, state: GateState) -> str:
         lines.append(f"  {spec.id} ({', '.join(flags)}) from {spec.origin} at {spec.location}")
         if spec.description:
             lines.append(f"    {spec.description}")
+        lines.append(f"    kind {spec.kind!r} from {state.kind_sources.get(spec.kind, '?')}")
         schema = state.kinds[spec.kind].settings_schema
         for key in schema:
             written = key in spec.raw_settings

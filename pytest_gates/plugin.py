@@ -109,6 +109,7 @@ def _build_state(config: pytest.Config) -> GateState:
         config.hook.pytest_gates_register_kinds(registry=registry)
         registry.load_entry_points()
         state.kinds = registry.kinds
+        state.kind_sources = registry.sources
         state.profile = load(
             opt.gate,
             state.profile_dirs,

@@ -21,6 +21,7 @@ class GateState:
     profile_dirs: list[Path]
     cli_profile_dirs: list[str]
     kinds: dict[str, type[Gate]] = field(default_factory=dict)
+    kind_sources: dict[str, str] = field(default_factory=dict)
     profile: Profile | None = None
     problem: str | None = None
     only: list[str] = field(default_factory=list)

@@ -113,6 +113,10 @@ def test_an_installed_distribution_adds_a_kind(installed: Path, tmp_path: Path) 
     )
     assert listing.returncode == 0, listing.stdout + listing.stderr
     assert "small (file-size, blocking) from size" in listing.stdout
+    assert (
+        "kind 'file-size' from entry point file-size = gates_demo_kind:FileSizeGate"
+        " of gates-demo-kind" in listing.stdout
+    )
     # without the distribution the kind is unknown: a broken profile, exit 2
     bare = subprocess.run(
         [sys.executable, "-m", "pytest", "--gate=size", "-p", "no:cacheprovider"],

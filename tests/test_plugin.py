@@ -237,6 +237,7 @@ def test_gate_list_prints_the_resolved_profile_and_evaluates_nothing(
             "  extends: base -> pr",
             "  2 gates:",
             "  a (echo, blocking) from pr < base at *pr.yaml:5",
+            "    kind 'echo' from conftest.Echo",
             "    value: 1",
             "    min: 2",
             "    mode: raise",
