@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -91,26 +92,25 @@ def test_an_installed_distribution_adds_a_kind(installed: Path, tmp_path: Path) 
     (tmp_path / "data" / "small.bin").write_bytes(b"x" * 10)
     (tmp_path / "data" / "big.bin").write_bytes(b"x" * 1000)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    env = {**os.environ, "PYTHONPATH": str(installed)}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--gate=size", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def pytest(*args: str, pythonpath: str | None = str(installed)) -> CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        if pythonpath:
+            env["PYTHONPATH"] = pythonpath
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "--gate=size", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    done = pytest("-p", "no:cacheprovider")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAILED: big.bin is 1000 bytes > 100" in done.stdout
     assert re.search(r"^small +file-size +passed +10 +<= 100$", done.stdout, re.M), done.stdout
-    listing = subprocess.run(
-        [sys.executable, "-m", "pytest", "--gate=size", "--gate-list"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    listing = pytest("--gate-list")
     assert listing.returncode == 0, listing.stdout + listing.stderr
     assert "small (file-size, blocking) from size" in listing.stdout
     assert (
@@ -118,14 +118,7 @@ def test_an_installed_distribution_adds_a_kind(installed: Path, tmp_path: Path) 
         " of gates-demo-kind" in listing.stdout
     )
     # without the distribution the kind is unknown: a broken profile, exit 2
-    bare = subprocess.run(
-        [sys.executable, "-m", "pytest", "--gate=size", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
-    )
+    bare = pytest("-p", "no:cacheprovider", pythonpath=None)
     assert bare.returncode == 2
     assert "unknown kind 'file-size'" in bare.stdout
 
