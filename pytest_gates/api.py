@@ -141,6 +141,11 @@ class GateContext(Protocol):
     @property
     def rerun_command(self) -> str: ...
 
+    @property
+    def explain(self) -> bool:
+        """True when the user asked for this gate's full explanation (``--gate-explain``)."""
+        ...
+
     def path(self, value: str) -> Path:
         """Resolve a setting's path against the rootdir (absolute paths stay as they are)."""
         ...

@@ -23,7 +23,9 @@ class RunContext:
         rerun_command: str = "",
         evidence_root: Path | None = None,
         timeout: float | None = None,
+        explain: bool = False,
     ) -> None:
+        self._explain = explain
         self._gate_id = gate_id
         self._rootdir = rootdir
         self._environ = dict(os.environ if environ is None else environ)
@@ -43,6 +45,10 @@ class RunContext:
     @property
     def rerun_command(self) -> str:
         return self._rerun
+
+    @property
+    def explain(self) -> bool:
+        return self._explain
 
     def path(self, value: str) -> Path:
         path = Path(os.path.expanduser(value))

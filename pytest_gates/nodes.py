@@ -78,6 +78,7 @@ class GateItem(pytest.Item):
                 rerun_command=rerun,
                 evidence_root=state.evidence_root,
                 timeout=timeout,
+                explain=spec.id in state.explain,
             )
             try:
                 gate: Gate = state.kinds[spec.kind](spec.settings)

@@ -63,6 +63,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="evaluate only these gates (repeatable, comma-separated)",
     )
     group.addoption(
+        "--gate-explain",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="evaluate gate ID and print how it decided, finding by finding (repeatable)",
+    )
+    group.addoption(
         "--gate-verdict",
         metavar="PATH",
         default=None,
@@ -85,6 +92,10 @@ def _profile_dirs(config: pytest.Config) -> list[Path]:
     return unique
 
 
+def _ids(args: list[str]) -> list[str]:
+    return [g.strip() for arg in args for g in arg.split(",") if g.strip()]
+
+
 def _build_state(config: pytest.Config) -> GateState:
     """Find the profile (a usage error if there is none), then load kinds and profile."""
     opt = config.option
@@ -100,7 +111,8 @@ def _build_state(config: pytest.Config) -> GateState:
         rootdir=config.rootpath,
         profile_dirs=_profile_dirs(config),
         cli_profile_dirs=list(opt.gate_profiles),
-        only=[g.strip() for arg in opt.gate_only for g in arg.split(",") if g.strip()],
+        only=_ids(opt.gate_only) or _ids(opt.gate_explain),
+        explain=_ids(opt.gate_explain),
         default_timeout=default_timeout,
         evidence_root=config.rootpath / ".gate-evidence",
     )
@@ -144,18 +156,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "gate: an item that evaluates a release gate (pytest-gates)")
     opt = config.option
     if not opt.gate:
-        if opt.gate_only:
-            raise pytest.UsageError("--gate-only needs --gate NAME")
+        if opt.gate_only or opt.gate_explain:
+            raise pytest.UsageError("--gate-only and --gate-explain need --gate NAME")
         return
     state = _build_state(config)
-    if state.profile is not None and state.only:
+    if state.profile is not None:
         known = [g.id for g in state.profile.gates]
-        unknown = [g for g in state.only if g not in known]
-        if unknown:
-            raise pytest.UsageError(
-                f"--gate-only: no gate {', '.join(map(repr, unknown))} in profile"
-                f" {state.profile.name!r}; its gates: {', '.join(known)}"
-            )
+        for option, ids in (("--gate-only", state.only), ("--gate-explain", state.explain)):
+            unknown = [g for g in ids if g not in known]
+            if unknown:
+                raise pytest.UsageError(
+                    f"{option}: no gate {', '.join(map(repr, unknown))} in profile"
+                    f" {state.profile.name!r}; its gates: {', '.join(known)}"
+                )
     config.stash[STATE_KEY] = state
     # The profile's gates replace the project's tests: collect only the rootdir, which
     # pytest_collect_directory below turns into the profile node.

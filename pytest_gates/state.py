@@ -25,6 +25,7 @@ class GateState:
     profile: Profile | None = None
     problem: str | None = None
     only: list[str] = field(default_factory=list)
+    explain: list[str] = field(default_factory=list)
     default_timeout: float | None = None
     evidence_root: Path | None = None
 
