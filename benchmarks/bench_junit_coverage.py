@@ -10,7 +10,8 @@ fails or when the counts of the commands that read the same input disagree.
 Peak RSS is ru_maxrss of the measured process, read with os.wait4 by a minimal launcher
 (`python -I -S`, about 8 MiB).  Linux charges the RSS high-water mark of the parent's memory
 at exec() to the child, so spawning straight from this (bigger) process would raise the
-floor of every figure to this process's own size.
+floor of every figure to this process's own size.  The machinery is in _measure.py, shared
+with bench_sarif.py.
 
   python benchmarks/bench_junit_coverage.py            # full: JUnit 15.7 MB, Cobertura 176 MB
   python benchmarks/bench_junit_coverage.py --quick --repeat 1  # small sizes, a few seconds
@@ -22,31 +23,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
-import shutil
-import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-GENERATE = HERE / "generate.py"
-
-# Runs argv[1:] (no PATH search), waits with os.wait4, then prints one report line after the
-# child's own output (both write to the same pipe, the child has exited by then).
-LAUNCHER = """\
-import os, sys, time
-t = time.perf_counter()
-pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
-_, status, ru = os.wait4(pid, 0)
-t = time.perf_counter() - t
-cpu = ru.ru_utime + ru.ru_stime
-print("@@bench", os.waitstatus_to_exitcode(status), repr(t), repr(cpu), ru.ru_maxrss, flush=True)
-"""
+from _measure import HERE, Row, agree, ensure, measure, ratio, table, verdict
 
 # The measured programs.  Each gets one input path and prints `key=value` pairs.
 LIST_XML = (
@@ -129,126 +111,10 @@ JUNIT_KEYS = ("tests", "failures", "errors", "skipped")
 COVERAGE_KEYS = ("lines_valid", "lines_covered")
 
 
-@dataclass
-class Run:
-    wall: float
-    cpu: float
-    rss_mib: float
-
-
-@dataclass
-class Row:
-    label: str
-    what: str
-    code: str
-    path: Path
-    nbytes: int
-    size: str  # the input, in words
-    note: str = ""
-    runs: list[Run] = field(default_factory=list)
-    result: dict[str, str] = field(default_factory=dict)
-    error: str = ""
-
-    @property
-    def wall(self) -> float:
-        return statistics.median(r.wall for r in self.runs)
-
-    @property
-    def cpu(self) -> float:
-        return statistics.median(r.cpu for r in self.runs)
-
-    @property
-    def rss(self) -> float:
-        return statistics.median(r.rss_mib for r in self.runs)
-
-
-def child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    env.pop("PYTHONSTARTUP", None)
-    return env
-
-
-def measure_once(code: str, path: Path) -> tuple[Run, str, str]:
-    """One fresh-interpreter run: (timing, child's stdout, error text or '')."""
-    argv = [sys.executable, "-I", "-S", "-c", LAUNCHER, sys.executable, "-c", code, str(path)]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=child_env(), check=False)
-    lines = proc.stdout.splitlines()
-    report = lines[-1].split() if lines and lines[-1].startswith("@@bench ") else []
-    if proc.returncode or len(report) != 5:
-        return Run(0, 0, 0), "", f"launcher failed ({proc.returncode}): {proc.stderr[-2000:]}"
-    _, rc, wall, cpu, maxrss = report
-    out = "\n".join(lines[:-1])
-    last = (proc.stderr.strip().splitlines() or [""])[-1]  # the exception, for a traceback
-    err = "" if rc == "0" else f"exit {rc}: {last}"
-    return Run(float(wall), float(cpu), int(maxrss) / 1024), out, err
-
-
-def measure(rows: list[Row], warmup: int, repeat: int) -> None:
-    """Round-robin: each round runs every command once, so background load hits all alike."""
-    for i in range(warmup + repeat):
-        for row in rows:
-            if row.error:
-                continue
-            run, out, err = measure_once(row.code, row.path)
-            if err:
-                row.error = err
-                continue
-            row.result = dict(re.findall(r"(\w+)=(\S+)", out))
-            if i >= warmup:
-                row.runs.append(run)
-        print(f"round {i + 1}/{warmup + repeat} done", file=sys.stderr)
-
-
 def tree_bytes(path: Path) -> int:
     if path.is_dir():
         return sum(p.stat().st_size for p in path.iterdir() if p.suffix == ".xml")
     return path.stat().st_size
-
-
-def ensure(path: Path, args: list[str]) -> Path:
-    """Generate ``path`` with generate.py unless it exists (atomically: via a .tmp name)."""
-    if path.exists():
-        return path
-    tmp = path.with_name(path.name + ".tmp")
-    if tmp.is_dir():
-        shutil.rmtree(tmp)
-    tmp.unlink(missing_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    t = time.perf_counter()
-    cmd = [sys.executable, str(GENERATE), args[0], str(tmp), *args[1:]]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    os.replace(tmp, path)
-    print(f"generated {path} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    return path
-
-
-def fmt(x: float) -> str:
-    return f"{x:.3g}" if x < 100 else f"{x:,.0f}"
-
-
-def agree(rows: list[Row], keys: tuple[str, ...]) -> list[str]:
-    """Problems: failed rows, and rows whose counts differ from the first row's."""
-    problems = [f"{r.label} {r.what}: {r.error}" for r in rows if r.error]
-    ok = [r for r in rows if not r.error]
-    for r in ok[1:]:
-        want = {k: ok[0].result.get(k) for k in keys}
-        got = {k: r.result.get(k) for k in keys}
-        if got != want:
-            problems.append(f"counts differ: {ok[0].label} {want} vs {r.label} {got}")
-    return problems
-
-
-def ratio(a: Row, b: Row) -> float | None:
-    return a.wall / b.wall if a.runs and b.runs else None
-
-
-def verdict(value: float | None, limit: float, text: str, judge: bool) -> str:
-    if value is None:
-        return f"{text}: n/a"
-    if not judge:  # --quick: start-up dominates, the goals are for the full sizes
-        return f"{text}: {value:.2f}x"
-    return f"{text}: {value:.2f}x, {'met' if value <= limit else 'MISSED'}"
 
 
 def junit_rows(data: Path, quick: bool) -> list[Row]:
@@ -306,35 +172,6 @@ def show_result(row: Row, keys: tuple[str, ...]) -> str:
     return " ".join(parts)
 
 
-def table(rows: list[tuple[Row, tuple[str, ...], str]]) -> list[str]:
-    out = [
-        "| # | command | input | median wall s (min-max) | CPU s | peak RSS MiB | MB/s | result "
-        "| goal |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row, keys, goal in rows:
-        if row.runs:
-            walls = [r.wall for r in row.runs]
-            wall = f"{fmt(row.wall)} ({fmt(min(walls))}-{fmt(max(walls))})"
-            rss, mbs, cpu = f"{row.rss:.1f}", fmt(row.nbytes / 1e6 / row.wall), fmt(row.cpu)
-        else:
-            wall = rss = mbs = cpu = "-"
-        what = f"{row.what} ({row.note})" if row.note else row.what
-        cells = (
-            row.label,
-            what,
-            row.size,
-            wall,
-            cpu,
-            rss,
-            mbs,
-            show_result(row, keys),
-            goal,
-        )
-        out.append("| " + " | ".join(cells) + " |")
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -357,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{a.warmup} warm-up + median of {a.repeat}{', --quick' if a.quick else ''}\n"
     )
     judge = not a.quick
-    lines: list[tuple[Row, tuple[str, ...], str]] = []
+    lines: list[tuple[Row, str, str]] = []
     notes: list[str] = []
     problems: list[str] = []
     sections: list[tuple[str, Callable[[Path, bool], list[Row]], tuple[str, ...]]] = [
@@ -396,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                 shown = f"{rc:.2f}x" if rc is not None else "n/a"
                 notes.append(f"Coverage {r.label}/C(c) = {shown} (goal <= 1x)")
             goals["C(c)"] = "ref. 3.84 s (PEERS.md)"
-        lines += [(r, keys, goals[r.label]) for r in rows]
+        lines += [(r, show_result(r, keys), goals[r.label]) for r in rows]
 
     print("\n".join(table(lines)))
     print()

@@ -11,20 +11,32 @@
       elements in all, some with branch="true" condition-coverage.  The root carries
       lines-valid/lines-covered/line-rate/branches-valid/branches-covered/branch-rate, unless
       --no-totals, when a reader has to count every <line>.
+  sarif OUT.sarif --results N [--seed S] [--pretty]
+      SARIF 2.1.0 log shaped like shared/bench/gen_artifacts.py's: 2 runs (Trivy-like, then
+      Semgrep-like), 300 rules each, N results in all, compact JSON (~1.03 KB a result plus
+      ~0.35 MB of rules a run; --pretty indents, ~1.3x larger).  Severities cover all five
+      levels: every Trivy rule has properties.security-severity (a CVSS-like score, "0.0"
+      for UNKNOWN) and a CRITICAL/HIGH/MEDIUM/LOW/UNKNOWN tag; half the Semgrep rules have a
+      security-severity, the others only a defaultConfiguration.level (error, warning, note
+      or none).  4% of results override the level with "none", 8% are suppressed, 60% carry
+      a baselineState.  Also writes OUT.sarif.counts.json (results, suppressed, per-level
+      and per-baselineState counts), for cross-checking readers.
 
 The same arguments give byte-identical files.  Writes stream: every start tag whose
 attributes summarise what follows (root totals, package/class rates, testsuite counts) is
 written with a blank reserve and patched in place afterwards, so memory stays bounded
-whatever the sizes (the reserve shows up as spaces before the tag's closing '>').
+whatever the sizes (the reserve shows up as spaces before the tag's closing '>').  SARIF
+results are written one at a time; only a run's rules and paths are held in memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 _TEXT = """user input request response buffer token session cookie header query path file value
@@ -225,6 +237,200 @@ def gen_cobertura(a: argparse.Namespace) -> dict[str, int]:
     }
 
 
+_PKGS = """openssl libssl3 zlib1g curl libcurl4 libc6 busybox ncurses-base libxml2 expat log4j-core
+jackson-databind netty-handler spring-web lodash minimist axios requests urllib3 pyyaml django
+jinja2 golang.org/x/net github.com/gin-gonic/gin"""
+PKGS = tuple(_PKGS.split())
+EXTS = (".py", ".go", ".js", ".ts", ".java", "/Dockerfile", "/package-lock.json", "/go.sum")
+LANGS = ("python", "javascript", "go", "java", "generic")
+SARIF_HEAD = '{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":['
+SARIF_RULES = 300
+SARIF_RUNS = 2
+
+
+def sev_name(score: float) -> str:
+    """GitHub's buckets for security-severity (Trivy's tags follow the same scale)."""
+    if score >= 9:
+        return "CRITICAL"
+    if score >= 7:
+        return "HIGH"
+    if score >= 4:
+        return "MEDIUM"
+    return "LOW" if score > 0 else "UNKNOWN"
+
+
+class Rule(NamedTuple):
+    body: dict[str, object]  # as written to tool.driver.rules
+    id: str
+    name: str
+    level: str  # defaultConfiguration.level
+    sev: str  # the severity word quoted in result messages
+    uri: str
+
+
+def sarif_rules(rng: random.Random, run: int, trivy: bool) -> list[Rule]:
+    rules: list[Rule] = []
+    for k in range(SARIF_RULES):
+        score = 0.0 if rng.random() < 0.05 else round(rng.triangular(0.5, 10.0, 6.5), 1)
+        name = sev_name(score)
+        level = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning"}.get(name, "note")
+        props: dict[str, object]
+        if trivy:  # Trivy: a score on every rule, the severity as the last tag
+            rid = f"CVE-{2015 + k % 10}-{10000 + 7 * k + run}"
+            tags = ["vulnerability", "security", name]
+            short = f"{rng.choice(PKGS)}: {words(rng, 6)}"
+            uri = f"https://avd.aquasec.com/nvd/{rid.lower()}"
+            props = {"security-severity": f"{score:.1f}", "tags": tags}
+        else:  # Semgrep: a score on half the rules, else the level alone says how bad
+            rid = (
+                f"{rng.choice(LANGS)}.lang.security.audit."
+                f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{k}"
+            )
+            conf = rng.choice(("HIGH", "MEDIUM", "LOW"))
+            tags = [
+                "security",
+                f"CWE-{rng.randint(20, 1000)}",
+                f"OWASP-A0{rng.randint(1, 9)}:2021",
+                f"{conf} CONFIDENCE",
+            ]
+            short = f"Semgrep Finding: {rid}"
+            uri = f"https://semgrep.dev/r/{rid}"
+            props = {"tags": tags}
+            if rng.random() < 0.5:
+                props["security-severity"] = f"{score:.1f}"
+            else:
+                level = rng.choices(("error", "warning", "note", "none"), (30, 45, 17, 8))[0]
+                name = {"error": "ERROR", "warning": "WARNING", "note": "INFO"}.get(level, "NONE")
+        props["precision"] = rng.choice(("very-high", "high", "medium"))
+        full = words(rng, 30)
+        title = rid.split(".")[-1].title().replace("-", "")
+        body = {
+            "id": rid,
+            "name": title,
+            "shortDescription": {"text": short},
+            "fullDescription": {"text": full},
+            "defaultConfiguration": {"level": level},
+            "helpUri": uri,
+            "help": {"text": full, "markdown": f"**{rid}**\n{full}\n[{uri}]({uri})"},
+            "properties": props,
+        }
+        rules.append(Rule(body, rid, title, level, name, uri))
+    return rules
+
+
+def sarif_result(
+    rng: random.Random, rules: list[Rule], paths: list[str], trivy: bool
+) -> dict[str, object]:
+    k = int(len(rules) * rng.random() ** 2)  # a few rules get most of the hits
+    rule = rules[k]
+    level = "none" if rng.random() < 0.04 else rule.level
+    path = rng.choice(paths)
+    line, col = rng.randint(1, 3000), rng.randint(1, 80)
+    sev, rid = rule.sev, rule.id
+    if trivy:
+        pkg = rng.choice(PKGS)
+        ver = f"{rng.randint(0, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 99)}"
+        text = (
+            f"Package: {pkg}\nInstalled Version: {ver}\nVulnerability {rid}\n"
+            f"Severity: {sev}\nFixed Version: {ver}-r{rng.randint(1, 9)}\n"
+            f"Link: [{rid}]({rule.uri})\n{words(rng, 48)}"
+        )
+        snippet = f"{pkg}=={ver}"
+    else:
+        text = f"{words(rng, 64)}. Detected {rule.name} ({sev})."
+        snippet = (
+            f"    {rng.choice(WORDS)} = {rng.choice(WORDS)}"
+            f"({rng.choice(WORDS)}, {rng.choice(WORDS)})"
+        )
+    region = {
+        "startLine": line,
+        "startColumn": col,
+        "endLine": line + rng.randint(0, 3),
+        "endColumn": col + rng.randint(1, 40),
+        "snippet": {"text": snippet},
+    }
+    res: dict[str, object] = {
+        "ruleId": rid,
+        "ruleIndex": k,
+        "level": level,
+        "message": {"text": text},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": path, "uriBaseId": "ROOTPATH"},
+                    "region": region,
+                },
+                "message": {"text": f"{path}: {snippet.strip()}"},
+            }
+        ],
+        "partialFingerprints": {"primaryLocationLineHash": f"{rng.getrandbits(64):016x}:1"},
+    }
+    if not trivy:
+        res["fingerprints"] = {"matchBasedId/v1": f"{rng.getrandbits(256):064x}"}
+    if rng.random() < 0.08:
+        res["suppressions"] = [
+            {
+                "kind": rng.choice(("inSource", "external")),
+                "status": "accepted",
+                "justification": words(rng, 6),
+            }
+        ]
+    if rng.random() < 0.6:
+        res["baselineState"] = rng.choice(("new", "unchanged", "unchanged", "updated", "absent"))
+    return res
+
+
+def gen_sarif(a: argparse.Namespace) -> dict[str, int]:
+    rng = random.Random(a.seed)
+    indent = 2 if a.pretty else None
+    seps = (", ", ": ") if a.pretty else (",", ":")
+    stats: dict[str, int] = {"runs": SARIF_RUNS, "rules": SARIF_RUNS * SARIF_RULES}
+    stats |= {"results": 0, "suppressed": 0}
+    with open(a.out, "w", encoding="utf-8") as f:
+        f.write(SARIF_HEAD)
+        for r, n in enumerate(split(a.results, SARIF_RUNS, rng)):
+            trivy = r % 2 == 0
+            rules = sarif_rules(rng, r, trivy)
+            paths = [
+                f"{rng.choice(DIRS)}/{rng.choice(WORDS)}_{i}{rng.choice(EXTS)}" for i in range(2000)
+            ]
+            driver = {
+                "name": "Trivy" if trivy else "Semgrep OSS",
+                "version": "0.50.1" if trivy else "1.60.0",
+                "informationUri": "https://github.com/aquasecurity/trivy"
+                if trivy
+                else "https://semgrep.dev",
+                "fullName": "Trivy Vulnerability Scanner" if trivy else "Semgrep OSS",
+                "rules": [rule.body for rule in rules],
+            }
+            head = json.dumps(
+                {
+                    "tool": {"driver": driver},
+                    "columnKind": "utf16CodeUnits",
+                    "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///builds/app/"}},
+                },
+                indent=indent,
+                separators=seps,
+            )
+            f.write(("," if r else "") + head[:-1] + ',"results":[')
+            for i in range(n):
+                res = sarif_result(rng, rules, paths, trivy)
+                f.write(("," if i else "") + json.dumps(res, indent=indent, separators=seps))
+                stats["results"] += 1
+                stats["suppressed"] += "suppressions" in res
+                keys = [f"level_{res['level']}"]
+                if "baselineState" in res:
+                    keys.append(f"baseline_{res['baselineState']}")
+                for key in keys:
+                    stats[key] = stats.get(key, 0) + 1
+            f.write('],"invocations":[{"executionSuccessful":true,"exitCode":0}]}')
+        f.write("]}\n")
+        stats["bytes"] = f.tell()
+    with open(a.out + ".counts.json", "w", encoding="utf-8") as f:
+        json.dump(stats, f, indent=1, sort_keys=True)
+    return stats
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -244,11 +450,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     c.add_argument("--no-totals", dest="totals", action="store_false", help="omit the root totals")
     c.set_defaults(func=gen_cobertura)
-    for p in (j, c):
+    s = sub.add_parser("sarif", help="one SARIF 2.1.0 log (Trivy-like + Semgrep-like runs)")
+    s.add_argument("out", help="output file")
+    s.add_argument("--results", type=int, default=10_000, help="results in all (default 10000)")
+    s.add_argument("--pretty", action="store_true", help="indented JSON (about 1.3x larger)")
+    s.set_defaults(func=gen_sarif)
+    for p in (j, c, s):
         p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     a = ap.parse_args(argv)
-    if a.files < 1:
-        ap.error("--files must be >= 1")
+    if getattr(a, "files", 1) < 1 or getattr(a, "results", 0) < 0:
+        ap.error("--files must be >= 1 and --results >= 0")
     parent = os.path.dirname(os.path.abspath(a.out))
     os.makedirs(parent, exist_ok=True)
     counts = a.func(a)

@@ -1,4 +1,4 @@
-"""The reader benchmark still runs: small inputs, one counted run, counts cross-checked.
+"""The reader benchmarks still run: small inputs, one counted run, counts cross-checked.
 
 No timings are asserted (they depend on the machine); the script itself exits non-zero when a
 measured command fails or the readers and the bare parsers disagree on the counts.
@@ -6,6 +6,7 @@ measured command fails or the readers and the bare parsers disagree on the count
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -33,4 +34,52 @@ def test_bench_junit_coverage_quick(tmp_path: Path) -> None:
     assert all("tests=2000 " in r for r in results[:4]), proc.stdout
     assert len(set(results[:4])) == 1, proc.stdout  # every JUnit command counts the same
     assert all("lines_valid=20000 " in r for r in results[4:]), proc.stdout
+    assert "- counts agree" in proc.stdout
+
+
+SARIF_SCRIPT = SCRIPT.with_name("bench_sarif.py")
+PACKAGE = SCRIPT.parent.parent / "pytest_gates"
+
+
+def test_bench_sarif_quick(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SARIF_SCRIPT),
+            "--quick",
+            "--repeat",
+            "1",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("| # |"))
+    column = [cell.strip() for cell in header.split("|")].index("result")
+    rows = {
+        row.split("|")[1].strip(): row.split("|")[column].strip()
+        for row in lines
+        if row.startswith("| S(")
+    }
+    # the reader and the gate rows appear once their modules exist; sarif-tools comes with
+    # the dev extra, msgspec is optional
+    expected = {"S(c)", "S(d)"}
+    if (PACKAGE / "formats" / "sarif.py").is_file():
+        expected.add("S(a1)")
+        if (PACKAGE / "gates" / "sarif.py").is_file():
+            expected.add("S(a2)")
+    if importlib.util.find_spec("sarif") is not None:
+        expected.add("S(b)")
+    assert expected <= set(rows) <= expected | {"S(e)"}, proc.stdout
+    assert not any("FAILED" in r for r in rows.values()), proc.stdout
+    for label in expected - {"S(a2)"}:
+        assert rows[label].startswith("results=2000"), proc.stdout
+    if "S(a1)" in rows:
+        counts = dict(kv.split("=") for kv in rows["S(a1)"].split())
+        assert sum(int(counts[s]) for s in ("critical", "high", "medium", "low", "info")) == 2000
     assert "- counts agree" in proc.stdout
