@@ -10,18 +10,21 @@ because one `sarif summary` run on it takes ~85 s and 4.3 GiB.  Each input is re
 once before its rows run, so every row finds it in the page cache.
 
 Rows, for each size:
-  S(a1) `read_sarif(path)`: a Counter of (severity, suppressed) over every finding.
+  S(a1) `read_sarif(path)`: a Counter of (severity, suppressed) over every finding; prints
+        the results, the suppressed ones, and the others by severity (what a gate counts).
   S(a2) `SarifGate(settings).evaluate(RunContext(...))`, `max: {critical: 0}`, defaults.
   S(b)  sarif-tools `sarif summary FILE` (json.load of the whole file, then per-result records).
   S(c)  ijson (yajl2_c) stream of whole result objects: the reference (raw limit).
   S(d)  the same with gc.disable().
   S(e)  msgspec typed decode of `level` only (holds the whole file in memory; if installed).
 
-Every command prints its counts; the script exits 1 when a command fails, or when the number
-of results differs between the generator (OUT.counts.json), S(a1), S(b), S(c), S(d), S(e), or
-the per-level counts between the generator, S(b) and S(e), or S(a1)'s suppressed count from
-the generator's.  S(a1) and S(a2) are skipped (with a note) while pytest_gates/formats/sarif.py
-or pytest_gates/gates/sarif.py do not exist yet.
+Every command prints its counts; the script exits 1 when a command fails or when counts
+differ: the number of results between the generator (OUT.counts.json), S(a1), S(b), S(c),
+S(d) and S(e); the per-level counts between the generator, S(b) and S(e); S(a1)'s suppressed
+count and the generator's; S(a1)'s severities + suppressed and its results; the per-severity
+and suppressed counts of S(a1) and S(a2) (no baseline, no waivers).  S(a1) and S(a2) are
+skipped (with a note) while pytest_gates/formats/sarif.py or pytest_gates/gates/sarif.py do
+not exist yet.
 
   python benchmarks/bench_sarif.py                     # 10k, 200k, 1M (~12 min)
   python benchmarks/bench_sarif.py --sizes 10k,200k --repeat 5
@@ -53,10 +56,8 @@ A_READER = """\
 import collections, sys
 from pytest_gates.formats.sarif import read_sarif
 c = collections.Counter((f.severity, f.suppressed) for f in read_sarif(sys.argv[1]))
-sev = {s: sum(n for (k, _), n in c.items() if k == s) for s in
-       ("critical", "high", "medium", "low", "info")}
-print(f"results={sum(c.values())} suppressed={sum(n for (_, x), n in c.items() if x)}",
-      " ".join(f"{k}={v}" for k, v in sev.items()))
+sev = " ".join(f"{s}={c[s, False]}" for s in ("critical", "high", "medium", "low", "info"))
+print(f"results={c.total()} suppressed={sum(n for (_, x), n in c.items() if x)} {sev}")
 """
 A_GATE = """\
 import sys
@@ -179,7 +180,18 @@ def check(rows: list[Row], counts: dict[str, int]) -> list[str]:
                 f"S(a1) {r.size}: suppressed={r.result.get('suppressed')},"
                 f" the generator wrote {counts['suppressed']}"
             )
+    a1, a2 = by_label(rows, "S(a1)"), by_label(rows, "S(a2)")
+    if a1 is not None and not a1.error:
+        total = sum(int(a1.result.get(k, 0)) for k in ("suppressed", *SEVERITIES))
+        if str(total) != a1.result.get("results"):
+            problems.append(f"S(a1) {a1.size}: severities + suppressed = {total}, not all results")
+        if a2 is not None:
+            problems += agree([a1, a2], ("suppressed", *SEVERITIES))
     return problems + agree([r for r in rows if r.label != "S(a2)"], ("results",))
+
+
+def by_label(rows: list[Row], label: str) -> Row | None:
+    return next((r for r in rows if r.label == label), None)
 
 
 def show(row: Row) -> str:
