@@ -280,16 +280,15 @@ def main(argv: list[str] | None = None) -> int:
             b = by.get("S(b)")
             rb = ratio(b, r) if b is not None else None
             mem = f"peak RSS < 100 MiB: {'met' if r.rss < 100 else 'MISSED'}" if r.runs else "-"
-            faster = "n/a" if rb is None else f"{rb:.1f}x"
-            if judge and rb is not None:
-                faster += ", met" if rb >= 10 else ", MISSED"
-            goals[label] = "; ".join(
-                (verdict(rc, 1.2, "vs (c)", judge), f"(b) is {faster} slower", mem)
-            )
-            shown = "n/a" if rc is None else f"{rc:.2f}x"
+            within = verdict(rc, 1.2, "within 1.2x of (c)", judge)
+            faster = "(b) >= 10x slower: n/a"
+            if rb is not None:
+                faster = f"(b) >= 10x slower: {rb:.1f}x"
+                if judge:
+                    faster += ", met" if rb >= 10 else ", MISSED"
+            goals[label] = f"{within}; {faster}; {mem}"
             notes.append(
-                f"{size_label(n)}: {label}/S(c) = {shown} (goal <= 1.2x), "
-                f"S(b)/{label} = {faster} (goal >= 10x), {label} peak RSS = "
+                f"{size_label(n)} {label}: {within}; {faster}; peak RSS "
                 f"{fmt(r.rss) + ' MiB' if r.runs else 'n/a'} (goal < 100 MiB)"
             )
         lines += [(r, show(r), goals[r.label]) for r in rows]
