@@ -106,8 +106,6 @@ def _plain(value: Any) -> Any:
 
 
 def _join(values: Mapping[str, Any]) -> str:
-    if len(values) == 1:
-        return str(next(iter(values.values())))
     return ", ".join(f"{k} {v}" for k, v in values.items())
 
 

@@ -109,7 +109,9 @@ def test_an_installed_distribution_adds_a_kind(installed: Path, tmp_path: Path) 
     done = pytest("-p", "no:cacheprovider")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAILED: big.bin is 1000 bytes > 100" in done.stdout
-    assert re.search(r"^small +file-size +passed +10 +<= 100$", done.stdout, re.M), done.stdout
+    assert re.search(r"^small +file-size +passed +bytes 10 +bytes <= 100$", done.stdout, re.M), (
+        done.stdout
+    )
     listing = pytest("--gate-list")
     assert listing.returncode == 0, listing.stdout + listing.stderr
     assert "small (file-size, blocking) from size" in listing.stdout

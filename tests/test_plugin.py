@@ -62,8 +62,8 @@ def test_a_failed_gate_explains_and_gives_the_rerun_command(
         [
             "*_ gate low (echo) _*",
             "FAILED: value 2 < 3",
-            "measured:  2",
-            "threshold: >= 3",
+            "measured:  value 2",
+            "threshold: value >= 3",
             "gate 'low' (kind echo) defined at *pr.yaml:3",
             "re-run this gate: pytest --gate=pr --gate-only low",
             "low*echo*failed*2*>= 3",
@@ -208,7 +208,7 @@ def test_a_broken_profile_exits_2_with_file_and_line(
         [
             "gate profile 'pr' is broken:",
             f"{path}:3: gate 'a': unknown kind 'echoo'; did you mean 'echo'?"
-            " (known: coverage, echo, junit)",
+            " (known: coverage, echo, junit, sarif)",
             "verdict: FAILED*",
         ]
     )

@@ -67,7 +67,7 @@ def test_one_testcase_per_gate_with_failure_error_and_properties(
     assert failure is not None
     assert failure.get("type") == "gate.echo"
     assert failure.get("message") == "value 1 < 3"
-    assert "measured:  1\nthreshold: >= 3" in (failure.text or "")
+    assert "measured:  value 1\nthreshold: value >= 3" in (failure.text or "")
     assert (failure.text or "").endswith("re-run this gate: pytest --gate=pr --gate-only bad")
 
     error = cases["broken"].find("error")
@@ -90,7 +90,7 @@ def test_one_testcase_per_gate_with_failure_error_and_properties(
         props["gate.good.status"],
         props["gate.good.measured"],
         props["gate.good.threshold"],
-    ) == ("passed", "5", ">= 3")
+    ) == ("passed", "value 5", "value >= 3")
     assert props["gate.bad.status"] == "failed"
     assert props["gate.broken.status"] == "error"
     assert (props["gate.soft.status"], props["gate.soft.blocking"]) == ("failed", "false")
