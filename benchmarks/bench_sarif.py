@@ -60,7 +60,7 @@ sev = " ".join(f"{s}={c[s, False]}" for s in ("critical", "high", "medium", "low
 print(f"results={c.total()} suppressed={sum(n for (_, x), n in c.items() if x)} {sev}")
 """
 A_GATE = """\
-import sys
+import re, sys
 from pathlib import Path
 from pytest_gates.context import RunContext
 from pytest_gates.gates.sarif import SarifGate
@@ -68,7 +68,10 @@ p = Path(sys.argv[1])
 settings = {k: s.default for k, s in SarifGate.settings_schema.items()}
 settings.update(reports=[str(p)], max={"critical": 0})
 out = SarifGate(settings).evaluate(RunContext("vulns", p.parent))
-print(f"status={out.status.value}", " ".join(f"{k}={v}" for k, v in out.measured.items()))
+def count(value):  # "48", "1,234" or "critical 48" -> "48"
+    m = re.search(r"\\d[\\d,]*", str(value))
+    return m.group().replace(",", "") if m else str(value).replace(" ", "_")
+print(f"status={out.status.value}", " ".join(f"{k}={count(v)}" for k, v in out.measured.items()))
 """
 C_IJSON = """\
 import sys, ijson
