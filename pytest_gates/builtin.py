@@ -12,6 +12,7 @@ def pytest_gates_register_kinds(registry: KindRegistry) -> None:
     # Imported here, not at module level: runs without --gate should not pay for them.
     from .gates.coverage import CoverageGate
     from .gates.junit import JUnitGate
+    from .gates.sarif import SarifGate
 
-    for cls in (JUnitGate, CoverageGate):
+    for cls in (JUnitGate, CoverageGate, SarifGate):
         registry.add(cls, source=f"pytest-gates (built-in kind {cls.kind!r})")

@@ -12,10 +12,11 @@ import pytest
 from pytest_gates.api import Gate, Outcome, Setting
 from pytest_gates.gates.coverage import CoverageGate
 from pytest_gates.gates.junit import JUnitGate
+from pytest_gates.gates.sarif import SarifGate
 from pytest_gates.plugin import builtin_profile_dir
 from pytest_gates.profile import ProfileError, ProfileNotFound, expand, find, load
 
-KINDS: dict[str, type[Gate]] = {"junit": JUnitGate, "coverage": CoverageGate}
+KINDS: dict[str, type[Gate]] = {"junit": JUnitGate, "coverage": CoverageGate, "sarif": SarifGate}
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -170,7 +171,7 @@ def test_unknown_kind_lists_known_kinds_with_file_and_line(tmp_path: Path) -> No
     text = problems(tmp_path, "gates:\n  t:\n    kind: junitt\n    reports: [a]\n")
     assert text == (
         f"{tmp_path / 'p.yaml'}:3: gate 't': unknown kind 'junitt'; did you mean 'junit'?"
-        " (known: coverage, junit)"
+        " (known: coverage, junit, sarif)"
     )
 
 
@@ -251,6 +252,17 @@ def test_builtin_pr_expresses_tests_and_coverage_of_the_design() -> None:
     assert profile.gate("tests").settings["min_tests"] == 60
     assert profile.gate("tests").settings["max_failures"] == 0
     assert profile.gate("coverage").settings["min_line"] == 50.0
+    assert SarifGate(profile.gate("lint").settings).limits() == {"critical": 0, "high": 0}
+    assert SarifGate(profile.gate("secrets").settings).limits() == dict.fromkeys(
+        ("critical", "high", "medium", "low", "info"), 0
+    )
+
+
+def test_builtin_staging_blocks_critical_vulnerabilities() -> None:
+    profile = load("staging", [builtin_profile_dir()], KINDS, {})
+    assert SarifGate(profile.gate("vulnerabilities").settings).limits() == {"critical": 0}
+    production = load("production", [builtin_profile_dir()], KINDS, {})
+    assert production.gate("vulnerabilities").settings == profile.gate("vulnerabilities").settings
 
 
 def test_a_kind_may_check_several_settings_together(tmp_path: Path) -> None:
