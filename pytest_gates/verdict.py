@@ -258,10 +258,10 @@ class Verdict:
             if not r.blocking and r.status != "passed":
                 tr.write_line(f"advisory {r.id}: {r.summary}", yellow=True)
         for gate_id in self.config.stash[STATE_KEY].explain:
-            row = self.results.get(gate_id)
-            if row is not None:
+            explained = self.results.get(gate_id)
+            if explained is not None:
                 tr.write_sep("-", f"explanation of gate {gate_id}")
-                tr.write_line(row.text)
+                tr.write_line(explained.text)
         for problem in self.problems:
             for n, line in enumerate(problem.splitlines()):
                 tr.write_line(f"ERROR: {line}" if n == 0 else f"  {line}", red=True)
