@@ -66,9 +66,10 @@ effective level of row 4, whichever row decided the severity.
 Reading order and memory.  A run's ``tool`` and ``invocations`` usually come before its
 ``results``, but JSON does not promise it (ruff writes ``results`` first).  A result is turned
 into a finding as soon as what decides it has been read; results waiting for a later ``tool``
-or ``invocations`` are held, in order, up to 5,000 per run.  Beyond that the run's results are
-dropped and read again from the file in a second pass once the run has been read, so memory
-stays bounded at the cost of reading the file twice.  Within a run findings come in file order.
+or ``invocations`` are held, in order, up to 2,000 per run.  Beyond that the run's results from
+the first held one on (and those of the runs after it) are dropped and read again from the file
+in a second pass, once pass 1 has read the whole file: memory stays bounded, at the cost of
+reading the file twice.  Findings come in file order.
 
 Errors.  :func:`read_sarif` returns an iterator; reading problems raise :class:`FormatError`
 (naming the file and the reason) while iterating, possibly after findings from the part of the
@@ -96,7 +97,7 @@ from .sarif_severity import MESSAGE_LIMIT, SEVERITIES, Malformed, RunContext, Wa
 
 __all__ = ["MESSAGE_LIMIT", "SEVERITIES", "Finding", "read_sarif"]
 
-PENDING_LIMIT = 5_000
+PENDING_LIMIT = 2_000
 """Results of a run held while waiting for its ``tool``/``invocations``; beyond: a second pass."""
 
 _CHUNK = 1 << 16
@@ -242,9 +243,17 @@ def _prune(node: dict[str, Any], keep: frozenset[str], complete: bool) -> None:
             del value[:-1]
 
 
+_Later = dict[int, tuple[int, RunContext]]
+"""Runs whose results are read in the second pass: run index -> (first result, context)."""
+
+
 class _Pass:
-    """One read of the file.  Pass 1 reads every run; a second pass (``only``) reads again the
-    results of one run, from a result index on, with the context pass 1 found."""
+    """One read of the file.
+
+    Pass 1 reads every run.  Once a run has held too many results, its results from the first
+    held one on, and all the results of the runs after it, are left to a second pass (``only``)
+    that reads them again with the contexts pass 1 found: two reads at most, findings in order.
+    """
 
     def __init__(
         self,
@@ -252,18 +261,18 @@ class _Pass:
         overrides: Mapping[str, str],
         allow_empty: bool,
         identity: tuple[int, ...] | None = None,
-        only: tuple[int, int, RunContext] | None = None,
+        only: _Later | None = None,
     ) -> None:
         self.path = path
         self.overrides = overrides
         self.allow_empty = allow_empty
         self.identity = identity
         self.only = only
+        self.later: _Later = {}
         self.root: dict[str, Any] = {}
         self.version_ok = False
         self.run = 0  # index of the run being read
-        self.done = False  # a second pass has read its run
-        self.again: tuple[int, int, RunContext] | None = None  # a second pass to make now
+        self.done = False  # a second pass has read its last run
         self._new_run()
 
     def _new_run(self) -> None:
@@ -295,14 +304,12 @@ class _Pass:
                         parser.close()
                 except ijson.JSONError as exc:
                     raise self.error(_json_reason(exc)) from None
-                while True:
-                    yield from self._advance(final=not chunk)
-                    if self.done:
-                        return
-                    if self.again is None:
-                        break
-                    yield from self._second_pass(*self.again)
-                    self.again = None
+                yield from self._advance(final=not chunk)
+                if self.done:
+                    return
+        if self.later:
+            again = _Pass(self.path, self.overrides, self.allow_empty, self.identity, self.later)
+            yield from again.findings()
 
     def _chunks(self, fh: BinaryIO) -> Iterator[bytes]:
         """The file's bytes (BOM removed), checked to start like a JSON object; b"" at the end."""
@@ -328,10 +335,6 @@ class _Pass:
         while chunk := fh.read(_CHUNK):
             yield chunk
         yield b""
-
-    def _second_pass(self, run: int, start: int, ctx: RunContext) -> Iterator[Finding]:
-        again = _Pass(self.path, self.overrides, self.allow_empty, self.identity, (run, start, ctx))
-        yield from again.findings()
 
     # -- the document -------------------------------------------------------------------------
 
@@ -366,8 +369,6 @@ class _Pass:
             runs[self.run] = None
             self.run += 1
             self._new_run()
-            if self.again is not None:
-                return out
         if final:
             if not self.version_ok:
                 raise self.error(self._not_sarif())
@@ -385,13 +386,15 @@ class _Pass:
     def _step(self, run: dict[str, Any], complete: bool, out: list[Finding]) -> None:
         """Read what has arrived of the current run."""
         last = _last_key(run)
-        if self.only is not None and self.run != self.only[0]:
-            _prune(run, frozenset(), complete)  # a run before the one a second pass is for
+        if self.only is not None and self.run not in self.only:
+            _prune(run, frozenset(), complete)  # read in full by pass 1
             return
+        if self.later and self.deferred_from is None:
+            self.deferred_from = 0  # after a run left to the second pass, in order
         ctx, changed = self.ctx, False  # changed: held results may be decided now
         if ctx is None:
             if self.only is not None:
-                ctx = self.only[2]
+                ctx = self.only[self.run][1]
             elif "tool" in run and (complete or last != "tool"):
                 ctx = RunContext(self.run, run["tool"], self.overrides)
                 run["tool"] = None
@@ -428,16 +431,16 @@ class _Pass:
             if self.results is None and not self.allow_empty:
                 raise Malformed('no "results" key: the scanner reported no results section')
             if self.only is not None:
-                self.done = True
+                self.done = self.run == max(self.only)
             elif self.deferred_from is not None:
                 assert ctx is not None
-                self.again = (self.run, self.deferred_from, ctx)
+                self.later[self.run] = (self.deferred_from, ctx)
 
     def _take(self, batch: list[Any], out: list[Finding]) -> None:
         base = self.seen
         self.seen += len(batch)
         if self.only is not None:
-            skip = self.only[1] - base
+            skip = self.only[self.run][0] - base
             if skip >= len(batch):
                 return
             if skip > 0:
