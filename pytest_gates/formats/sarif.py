@@ -15,7 +15,7 @@ What is read from each result:
   the rule it means is unknown).
 * ``message`` is one line of ``message.text`` (else the rule's ``messageStrings[message.id]``,
   else its ``shortDescription``), ``{0}`` placeholders filled from ``message.arguments``,
-  whitespace collapsed, cut to 200 characters; ``path``/``line``/``line_text`` come from the
+  cut to 200 characters, whitespace collapsed; ``path``/``line``/``line_text`` come from the
   first location (``artifactLocation.uri``, ``region.startLine``, ``region.snippet.text``).
 * ``fingerprint``: ``fingerprints``, else ``partialFingerprints``: the value of the first key in
   sorted order.  ``suppressed``: the result has suppressions, none of them ``underReview`` or

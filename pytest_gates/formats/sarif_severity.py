@@ -514,20 +514,18 @@ def _message(message: Any, rule: Rule | None) -> str:
 
 
 def _one_line(text: str) -> str:
-    """Whitespace collapsed, cut to MESSAGE_LIMIT characters (str methods: no regex, no split
-    unless needed, as this runs for every result)."""
-    cut = len(text) > MESSAGE_LIMIT + 40
+    """Whitespace collapsed, cut to MESSAGE_LIMIT characters (str methods, no regex or split
+    unless needed: this runs for every result)."""
+    cut = len(text) > MESSAGE_LIMIT
     if cut:
-        text = text[: MESSAGE_LIMIT + 40]
+        text = text[: MESSAGE_LIMIT - 1]
     if "\n" in text:
         text = text.replace("\n", " ")
     if "  " in text or "\r" in text or "\t" in text:
         text = " ".join(text.split())
     elif text[:1] == " " or text[-1:] == " ":
         text = text.strip()
-    if cut or len(text) > MESSAGE_LIMIT:
-        text = text[: MESSAGE_LIMIT - 1].rstrip() + "\u2026"
-    return text
+    return text + "\u2026" if cut else text
 
 
 # Parts of a result that must be objects (dict) or arrays (list) when present.
