@@ -290,9 +290,13 @@ def main(argv: list[str] | None = None) -> int:
                 if judge:
                     faster += ", met" if rb >= 10 else ", MISSED"
             goals[label] = f"{within}; {faster}; {mem}"
+            cpu = ""  # CPU time ratios: less sensitive to other processes on a shared host
+            if r.runs and c.runs:
+                cpu = f" [CPU time: {r.cpu / c.cpu:.2f}x of (c)"
+                cpu += f", (b) {b.cpu / r.cpu:.1f}x]" if b is not None and b.runs else "]"
             notes.append(
                 f"{size_label(n)} {label}: {within}; {faster}; peak RSS "
-                f"{fmt(r.rss) + ' MiB' if r.runs else 'n/a'} (goal < 100 MiB)"
+                f"{fmt(r.rss) + ' MiB' if r.runs else 'n/a'} (goal < 100 MiB){cpu}"
             )
         lines += [(r, show(r), goals[r.label]) for r in rows]
 
