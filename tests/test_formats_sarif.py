@@ -238,8 +238,13 @@ def test_corpus_details() -> None:
     ]
     gitleaks = list(read_sarif(SARIF / "gitleaks-v8-simple.sarif"))
     assert [(f.rule_id, f.decided_by, f.fingerprint) for f in gitleaks] == [
-        # partialFingerprints author, commitMessage, commitSha, ...: the first sorted key.
-        ("test-rule", "default level warning", "John Doe"),
+        # several partialFingerprints: all of them, in key order
+        (
+            "test-rule",
+            "default level warning",
+            "author=John Doe;commitMessage=opps;commitSha=0000000000000000;date=10-19-2003;"
+            "email=johndoe@gmail.com",
+        ),
     ]
     runs = list(read_sarif(SARIF / "sarifsdk-multiple-runs-baseline.sarif"))
     assert [(f.run, f.rule_id, f.baseline_state) for f in runs] == [
@@ -727,9 +732,9 @@ def test_baseline_state_and_fingerprints(tmp_path: Path) -> None:
             "partialFingerprints": {"a": "aa"},
         },
     )
-    assert (both.baseline_state, both.fingerprint) == ("unchanged", "bb")
+    assert (both.baseline_state, both.fingerprint) == ("unchanged", "b/v1=bb;z/v1=zz")
     partial = one(tmp_path, {"fingerprints": {}, "partialFingerprints": {"k2": 2, "k1": 1}})
-    assert (partial.baseline_state, partial.fingerprint) == ("", "1")
+    assert (partial.baseline_state, partial.fingerprint) == ("", "k1=1;k2=2")
     assert one(tmp_path, {}).fingerprint == ""
 
 

@@ -17,8 +17,9 @@ What is read from each result:
   else its ``shortDescription``), ``{0}`` placeholders filled from ``message.arguments``,
   cut to 200 characters, whitespace collapsed; ``path``/``line``/``line_text`` come from the
   first location (``artifactLocation.uri``, ``region.startLine``, ``region.snippet.text``).
-* ``fingerprint``: ``fingerprints``, else ``partialFingerprints``: the value of the first key in
-  sorted order.  ``suppressed``: the result has suppressions, none of them ``underReview`` or
+* ``fingerprint``: ``fingerprints``, else ``partialFingerprints``: the value of a single key;
+  of several keys, all ``key=value`` pairs in key order joined with ``;``.
+  ``suppressed``: the result has suppressions, none of them ``underReview`` or
   ``rejected``.  ``baseline_state`` is ``baselineState`` as written.
 
 The severity is decided by the first row of this table that applies:
@@ -149,7 +150,7 @@ class Finding:
     line_text: str
     """Its ``region.snippet.text``, stripped ("" if none): for baseline matching."""
     fingerprint: str
-    """``fingerprints`` else ``partialFingerprints``: the value of the first sorted key, or ""."""
+    """``fingerprints`` else ``partialFingerprints``: one key's value, or all sorted pairs."""
     baseline_state: str
     """``baselineState`` or ""."""
     suppressed: bool

@@ -470,9 +470,12 @@ def maker(
 
 
 def _first_value(prints: Any) -> str:
-    """The value of the first key in sorted order."""
-    value = prints[min(prints)] if len(prints) > 1 else next(iter(prints.values()))
-    return value if type(value) is str else str(value)
+    """One key: its value.  Several: every ``key=value`` in key order, joined with ";" (one
+    key alone may not tell findings apart: Gitleaks' first key is the commit's author)."""
+    if len(prints) == 1:
+        value = next(iter(prints.values()))
+        return value if type(value) is str else str(value)
+    return ";".join(f"{key}={prints[key]}" for key in sorted(prints))
 
 
 def _level_fallback(
