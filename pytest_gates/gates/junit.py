@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.errors import FormatError
 from ..formats.junit import CaseResult, read_junit
+from . import report_files
 
 
 class JUnitGate(Gate):
@@ -30,12 +31,7 @@ class JUnitGate(Gate):
     def evaluate(self, ctx: GateContext) -> Outcome:
         s = self.settings
         patterns: list[str] = s["reports"]
-        paths = ctx.glob(patterns)
-        if not paths:
-            raise GateError(
-                f"no JUnit report matches {', '.join(patterns)} (under {ctx.rootdir});"
-                " did the test step run and write its report?"
-            )
+        paths = report_files(ctx, patterns, "JUnit report", "test step")
         try:
             summary = read_junit(paths)
         except FormatError as exc:

@@ -12,6 +12,7 @@ from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.errors import FormatError
 from ..formats.sarif import SEVERITIES, Finding, read_sarif
 from ..formats.waivers import Waiver, read_waivers
+from . import report_files
 
 SHOWN = 10  # findings listed per failing severity
 EXPLAINED = 200  # findings listed one by one with --gate-explain
@@ -66,12 +67,7 @@ class SarifGate(Gate):
     def evaluate(self, ctx: GateContext) -> Outcome:
         s = self.settings
         patterns: list[str] = s["reports"]
-        paths = ctx.glob(patterns)
-        if not paths:
-            raise GateError(
-                f"no SARIF file matches {', '.join(patterns)} (under {ctx.rootdir});"
-                " did the scanner run and write its report?"
-            )
+        paths = report_files(ctx, patterns, "SARIF file", "scanner")
         overrides: dict[str, str] = dict(s["severity"] or {})
         try:
             waivers = read_waivers(ctx.path(s["waivers"])) if s["waivers"] else []
