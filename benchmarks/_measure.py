@@ -185,3 +185,16 @@ def table(rows: list[tuple[Row, str, str]], *, mark_single: bool = False) -> lis
         cells = (row.label, what, row.size, wall, cpu, rss, mbs, result, goal)
         out.append("| " + " | ".join(cells) + " |")
     return out
+
+
+def report(table_lines: list[str], notes: list[str], problems: list[str]) -> int:
+    """Print the table, the notes and the problems; the exit status (1 on any problem)."""
+    print("\n".join(table_lines))
+    print()
+    for note in notes:
+        print(f"- {note}")
+    for problem in problems:
+        print(f"ERROR: {problem}")
+    if not problems:
+        print("- counts agree")
+    return 1 if problems else 0

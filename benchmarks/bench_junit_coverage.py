@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _measure import HERE, Row, agree, ensure, measure, ratio, table, verdict
+from _measure import HERE, Row, agree, ensure, measure, ratio, report, table, verdict
 
 # The measured programs.  Each gets one input path and prints `key=value` pairs.
 LIST_XML = (
@@ -235,15 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             goals["C(c)"] = "ref. 3.84 s (PEERS.md)"
         lines += [(r, show_result(r, keys), goals[r.label]) for r in rows]
 
-    print("\n".join(table(lines)))
-    print()
-    for note in notes:
-        print(f"- {note}")
-    for p in problems:
-        print(f"ERROR: {p}")
-    if not problems:
-        print("- counts agree")
-    return 1 if problems else 0
+    return report(table(lines), notes, problems)
 
 
 if __name__ == "__main__":

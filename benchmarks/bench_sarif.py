@@ -43,7 +43,19 @@ import sys
 import time
 from pathlib import Path
 
-from _measure import HERE, ROOT, Row, agree, ensure, fmt, measure, ratio, table, verdict
+from _measure import (
+    HERE,
+    ROOT,
+    Row,
+    agree,
+    ensure,
+    fmt,
+    measure,
+    ratio,
+    report,
+    table,
+    verdict,
+)
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 LEVELS = ("error", "warning", "note", "none")
@@ -300,15 +312,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         lines += [(r, show(r), goals[r.label]) for r in rows]
 
-    print("\n".join(table(lines, mark_single=True)))
-    print()
-    for note in notes:
-        print(f"- {note}")
-    for p in problems:
-        print(f"ERROR: {p}")
-    if not problems:
-        print("- counts agree")
-    return 1 if problems else 0
+    return report(table(lines, mark_single=True), notes, problems)
 
 
 if __name__ == "__main__":

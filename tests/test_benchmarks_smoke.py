@@ -14,9 +14,10 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_junit_coverage.py"
 
 
-def test_bench_junit_coverage_quick(tmp_path: Path) -> None:
+def run_quick(script: Path, data: Path) -> tuple[subprocess.CompletedProcess[str], list[str], int]:
+    """Run a benchmark script on its quick inputs; (process, output lines, 'result' column)."""
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--repeat", "1", "--data-dir", str(tmp_path)],
+        [sys.executable, str(script), "--quick", "--repeat", "1", "--data-dir", str(data)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -25,7 +26,11 @@ def test_bench_junit_coverage_quick(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     header = next(line for line in lines if line.startswith("| # |"))
-    column = [cell.strip() for cell in header.split("|")].index("result")
+    return proc, lines, [cell.strip() for cell in header.split("|")].index("result")
+
+
+def test_bench_junit_coverage_quick(tmp_path: Path) -> None:
+    proc, lines, column = run_quick(SCRIPT, tmp_path)
     rows = [line for line in lines if line.startswith(("| J(", "| C("))]
     labels = [row.split("|")[1].strip() for row in rows]
     assert labels == ["J(a)", "J(b)", "J(c)", "J(d)", "C(a)", "C(b)", "C(c)"], proc.stdout
@@ -42,25 +47,7 @@ PACKAGE = SCRIPT.parent.parent / "pytest_gates"
 
 
 def test_bench_sarif_quick(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(SARIF_SCRIPT),
-            "--quick",
-            "--repeat",
-            "1",
-            "--data-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = proc.stdout.splitlines()
-    header = next(line for line in lines if line.startswith("| # |"))
-    column = [cell.strip() for cell in header.split("|")].index("result")
+    proc, lines, column = run_quick(SARIF_SCRIPT, tmp_path)
     rows = {
         row.split("|")[1].strip(): row.split("|")[column].strip()
         for row in lines
