@@ -5,20 +5,20 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import builtin, hookspecs
 from .api import Status
-from .kinds import KindError, KindRegistry
-from .listing import format_profile
-from .nodes import GateItem, GateProfileNode, explain
-from .profile import ProfileError, ProfileNotFound, load
 from .state import OUTCOME_KEY, STATE_KEY, GateState
-from .verdict import Verdict
 
-VERDICT_KEY = pytest.StashKey[Verdict]()
+if TYPE_CHECKING:
+    from .verdict import Verdict
+
+# Runs without --gate must not pay for the profile, YAML, nodes and verdict modules: those
+# are imported inside the hooks, once a --gate run is known.
+VERDICT_KEY: pytest.StashKey[Verdict] = pytest.StashKey()
 BUILTIN_PROFILES = Path(__file__).parent / "gate_profiles"
 SOURCE_PROFILES = Path(__file__).parent.parent / "gate_profiles"
 
@@ -116,6 +116,9 @@ def _build_state(config: pytest.Config) -> GateState:
         default_timeout=default_timeout,
         evidence_root=config.rootpath / ".gate-evidence",
     )
+    from .kinds import KindError, KindRegistry
+    from .profile import ProfileError, ProfileNotFound, load
+
     registry = KindRegistry()
     try:
         config.hook.pytest_gates_register_kinds(registry=registry)
@@ -148,6 +151,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         sys.stdout.write(f"ERROR: gate profile {state.gate_arg!r} is broken:\n{state.problem}\n")
         return int(pytest.ExitCode.INTERRUPTED)
     assert state.profile is not None
+    from .listing import format_profile
+
     sys.stdout.write(format_profile(state.profile, state))
     return 0
 
@@ -176,6 +181,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # The controller writes the one verdict; --collect-only evaluates nothing to judge.
     if not hasattr(config, "workerinput") and not opt.collectonly:
         path = opt.gate_verdict or config.getini("gate_verdict")
+        from .verdict import Verdict
+
         verdict = Verdict(config, config.rootpath / path)
         config.stash[VERDICT_KEY] = verdict
         config.pluginmanager.register(verdict, "pytest_gates.verdict")
@@ -195,6 +202,8 @@ def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Col
     config = parent.config
     if STATE_KEY in config.stash and path == config.rootpath:
         state = config.stash[STATE_KEY]
+        from .nodes import GateProfileNode
+
         node: pytest.Collector = GateProfileNode.from_parent(
             parent, path=path, nodeid=f"gate:{state.profile_name}"
         )
@@ -207,6 +216,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = config.stash.get(STATE_KEY, None)
     if state is None or not state.only:
         return
+    from .nodes import GateItem
+
     keep = [i for i in items if isinstance(i, GateItem) and i.spec.id in state.only]
     drop = [i for i in items if i not in keep]
     if drop:
@@ -217,9 +228,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    if isinstance(item, GateItem) and report.when == "call":
-        outcome = item.stash.get(OUTCOME_KEY, None)
-        if outcome is not None:
+    outcome = item.stash.get(OUTCOME_KEY, None)  # set by gate items only
+    if outcome is not None and report.when == "call":
+        from .nodes import GateItem, explain
+
+        if isinstance(item, GateItem):
             state = item.config.stash[STATE_KEY]
             # Travels with the report to the pytest-xdist controller (a plain dict).
             report.gate = {

@@ -5,11 +5,14 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .api import Gate, Outcome
-from .profile import Profile
+
+if TYPE_CHECKING:
+    from .profile import Profile
 
 
 @dataclass
