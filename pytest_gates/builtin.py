@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from .kinds import KindRegistry
 
+# "module:Class", one per kind. Imported inside the hook, not at module level: runs
+# without --gate should not pay for them.
+BUILTIN_KINDS = (
+    "pytest_gates.gates.junit:JUnitGate",
+    "pytest_gates.gates.coverage:CoverageGate",
+    "pytest_gates.gates.sarif:SarifGate",
+)
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_gates_register_kinds(registry: KindRegistry) -> None:
-    # Imported here, not at module level: runs without --gate should not pay for them.
-    from .gates.coverage import CoverageGate
-    from .gates.junit import JUnitGate
-    from .gates.sarif import SarifGate
-
-    for cls in (JUnitGate, CoverageGate, SarifGate):
+    for target in BUILTIN_KINDS:
+        module, _, name = target.partition(":")
+        cls = getattr(importlib.import_module(module), name)
         registry.add(cls, source=f"pytest-gates (built-in kind {cls.kind!r})")
