@@ -5,10 +5,33 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api import Gate, GateContext, GateError, Outcome, Setting, Status
+    from .api import (
+        SUITE_SETTINGS,
+        Check,
+        Gate,
+        GateContext,
+        GateError,
+        Member,
+        Outcome,
+        Setting,
+        Status,
+        SuiteGate,
+    )
     from .kinds import KindRegistry
 
-__all__ = ["Gate", "GateContext", "GateError", "KindRegistry", "Outcome", "Setting", "Status"]
+__all__ = [
+    "SUITE_SETTINGS",
+    "Check",
+    "Gate",
+    "GateContext",
+    "GateError",
+    "KindRegistry",
+    "Member",
+    "Outcome",
+    "Setting",
+    "Status",
+    "SuiteGate",
+]
 __version__ = "0.1.0"
 
 

@@ -12,18 +12,21 @@ This module imports no pytest.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, ClassVar, Protocol, runtime_checkable
 
 __all__ = [
+    "Check",
     "Gate",
     "GateContext",
     "GateError",
+    "Member",
     "Outcome",
     "Setting",
     "Status",
+    "SuiteGate",
 ]
 
 
@@ -202,3 +205,137 @@ class Gate:
         Called when the profile loads; each returned string becomes a profile error.
         """
         return []
+
+
+# -- suite gates -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """A member of a suite gate that the kind declares (an API check, a chaos experiment).
+
+    Each check becomes its own pytest item, named ``<gate id>[<name>]``; ``run`` returns
+    the check's Outcome (or raises GateError).  ``data`` of the outcome's ``measured`` is
+    handed to the suite's verdict with the member (e.g. a latency).
+    """
+
+    name: str
+    run: Callable[[GateContext], Outcome]
+    location: str = ""  # where it is declared (a file), shown in reports
+
+
+@dataclass(frozen=True)
+class Member:
+    """What a suite gate's verdict sees of one member (a pytest test or a declared check)."""
+
+    nodeid: str
+    status: str  # passed | failed | error | skipped | xfailed
+    message: str = ""
+    duration: float = 0.0
+    data: Mapping[str, Any] = field(default_factory=dict)
+    evidence: tuple[str, ...] = ()
+
+
+SUITE_SETTINGS: Mapping[str, Setting] = {
+    "tests": Setting(
+        list, default=[], help="pytest test paths (files or folders) this gate runs and owns"
+    ),
+    "min_tests": Setting(int, default=1, minimum=0, help="fewest members that must run"),
+    "allow_skipped": Setting(
+        bool, default=False, help="skipped members do not fail the gate (default: they do)"
+    ),
+}
+
+
+class SuiteGate(Gate):
+    """A gate whose verdict is made from member items that run in the same session.
+
+    Members are the pytest tests collected from the ``tests`` setting (they keep their own
+    node ids and fixtures) and the :meth:`checks` the kind declares.  The gate's own item
+    runs after its members and calls :meth:`evaluate_suite` with their results.  Kinds add
+    their settings to :data:`SUITE_SETTINGS`.
+    """
+
+    settings_schema: ClassVar[Mapping[str, Setting]] = SUITE_SETTINGS
+
+    def checks(self, ctx: GateContext) -> Sequence[Check]:
+        """The declared members (collected before the run; raise GateError if impossible)."""
+        return ()
+
+    def evaluate(self, ctx: GateContext) -> Outcome:  # pragma: no cover - not used for suites
+        raise GateError(f"kind {self.kind!r} is a suite: its verdict comes from its members")
+
+    def evaluate_suite(self, ctx: GateContext, members: Sequence[Member]) -> Outcome:
+        """Passes when every member passed (skips only with ``allow_skipped``) and at least
+        ``min_tests`` ran.  Kinds may extend the measured values (e.g. latency)."""
+        return suite_outcome(self.settings, members)
+
+
+def suite_outcome(
+    settings: Mapping[str, Any],
+    members: Sequence[Member],
+    *,
+    measured: Mapping[str, Any] | None = None,
+    threshold: Mapping[str, Any] | None = None,
+    extra: str = "",
+) -> Outcome:
+    """The default verdict of a suite: counts, limits, and the failing members listed."""
+    counts = {s: 0 for s in ("passed", "failed", "error", "skipped", "xfailed")}
+    for m in members:
+        counts[m.status] = counts.get(m.status, 0) + 1
+    ran = len(members) - counts["skipped"]
+    minimum = int(settings.get("min_tests", 1))
+    allow_skipped = bool(settings.get("allow_skipped", False))
+    broken = []
+    if ran < minimum:
+        broken.append(f"{ran} ran < min_tests {minimum}")
+    if counts["failed"]:
+        broken.append(f"{counts['failed']} failed")
+    if counts["error"]:
+        broken.append(f"{counts['error']} errors")
+    if counts["skipped"] and not allow_skipped:
+        broken.append(f"{counts['skipped']} skipped (allow_skipped is false)")
+    all_measured = {
+        "tests": len(members),
+        "passed": counts["passed"],
+        "failed": counts["failed"],
+        "errors": counts["error"],
+        "skipped": counts["skipped"],
+        **(measured or {}),
+    }
+    all_threshold = {
+        "tests": f">= {minimum}",
+        "failed": "<= 0",
+        "errors": "<= 0",
+        **({} if allow_skipped else {"skipped": "<= 0"}),
+        **(threshold or {}),
+    }
+    text = (
+        f"{len(members)} members: {counts['passed']} passed, {counts['failed']} failed,"
+        f" {counts['error']} errors, {counts['skipped']} skipped"
+    )
+    if counts["xfailed"]:
+        text += f", {counts['xfailed']} xfailed"
+    lines = [text]
+    bad = [m for m in members if m.status in ("failed", "error")]
+    if not allow_skipped:
+        bad += [m for m in members if m.status == "skipped"]
+    if bad:
+        lines.append("not passed:")
+        for m in bad[:50]:
+            msg = m.message.strip().splitlines()[0][:300] if m.message.strip() else ""
+            lines.append(f"  {m.status.upper()} {m.nodeid}" + (f" - {msg}" if msg else ""))
+        if len(bad) > 50:
+            lines.append(f"  ... and {len(bad) - 50} more")
+    if extra:
+        lines.append(extra.rstrip())
+    evidence = tuple(e for m in members for e in m.evidence)
+    kw: dict[str, Any] = {
+        "measured": all_measured,
+        "threshold": all_threshold,
+        "details": "\n".join(lines),
+        "evidence": evidence,
+    }
+    if broken:
+        return Outcome.failed("; ".join(broken) + f" of {len(members)} members", **kw)
+    return Outcome.passed(text, **kw)

@@ -50,6 +50,10 @@ class RunContext:
     def explain(self) -> bool:
         return self._explain
 
+    @property
+    def evidence_root(self) -> Path:
+        return self._evidence_root
+
     def path(self, value: str) -> Path:
         path = Path(os.path.expanduser(value))
         return path if path.is_absolute() else self._rootdir / path

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from .api import Gate, GateError, Outcome, Status
+from .api import Gate, GateError, Outcome, Status, SuiteGate
 from .context import RunContext
 from .profile import GateSpec, ProfileError
 from .state import OUTCOME_KEY, STATE_KEY, GateState
+from .suite import SuiteBinding, bindings, collect_suite, members_of
 
 
 class ProfileCollectError(Exception):
@@ -29,7 +30,30 @@ class GateProfileNode(pytest.Directory):
             raise ProfileCollectError(state.problem)
         assert state.profile is not None
         for spec in state.profile.gates:
+            kind = state.kinds.get(spec.kind)
+            if spec.error is None and kind is not None and issubclass(kind, SuiteGate):
+                binding = self._bind(spec, kind)
+                if binding is not None:
+                    yield from collect_suite(self, binding, state.rootdir)
             yield GateItem.from_parent(self, name=spec.id, spec=spec)
+
+    def _bind(self, spec: GateSpec, kind: type[SuiteGate]) -> SuiteBinding | None:
+        """Make the suite gate's object and context (kept for its fixtures and items)."""
+        state = self.config.stash[STATE_KEY]
+        ctx = RunContext(
+            spec.id,
+            state.rootdir,
+            rerun_command=state.rerun_command(spec.id),
+            evidence_root=state.evidence_root,
+            explain=spec.id in state.explain,
+        )
+        try:
+            gate = kind(spec.settings)
+        except Exception:  # a bug in the kind: the gate item meets it again and reports it
+            return None
+        binding = SuiteBinding(spec, gate, ctx)
+        bindings(self.config)[spec.id] = binding
+        return binding
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
@@ -81,8 +105,9 @@ class GateItem(pytest.Item):
                 explain=spec.id in state.explain,
             )
             try:
-                gate: Gate = state.kinds[spec.kind](spec.settings)
-                outcome = _call(gate.evaluate, ctx, timeout)
+                binding = bindings(self.config).get(spec.id)
+                gate: Gate = binding.gate if binding else state.kinds[spec.kind](spec.settings)
+                outcome = self._evaluate(gate, ctx, timeout)
                 if not isinstance(outcome, Outcome):
                     raise TypeError(
                         f"{type(gate).__name__}.evaluate() returned {outcome!r}, not an Outcome"
@@ -109,6 +134,15 @@ class GateItem(pytest.Item):
         self.ihook.pytest_gates_outcome(item=self, spec=spec, outcome=outcome)
         if outcome.status is not Status.PASSED and spec.blocking:
             raise GateFailure(outcome)
+
+    def _evaluate(self, gate: Gate, ctx: RunContext, timeout: float | None) -> Any:
+        if not isinstance(gate, SuiteGate):
+            return call_with_timeout(gate.evaluate, ctx, timeout)
+        binding = bindings(self.config)[self.spec.id]
+        if binding.problems:
+            raise GateError("\n".join(binding.problems))
+        members = members_of(self.config, self.spec.id)
+        return call_with_timeout(lambda c: gate.evaluate_suite(c, members), ctx, timeout)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         rerun = f"re-run this gate: {self.state.rerun_command(self.spec.id)}"
@@ -148,7 +182,9 @@ def explain(outcome: Outcome, spec: GateSpec) -> str:
     return "\n".join(lines)
 
 
-def _call(fn: Callable[[RunContext], Any], ctx: RunContext, timeout: float | None) -> Any:
+def call_with_timeout(
+    fn: Callable[[RunContext], Any], ctx: RunContext, timeout: float | None
+) -> Any:
     """Run ``fn(ctx)``, in a helper thread when there is a timeout."""
     if not timeout:
         return fn(ctx)

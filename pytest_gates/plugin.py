@@ -32,6 +32,10 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
     if not pluginmanager.is_registered(builtin):
         pluginmanager.register(builtin, "pytest_gates.builtin")
+    from . import fixtures
+
+    if not pluginmanager.is_registered(fixtures):
+        pluginmanager.register(fixtures, "pytest_gates.fixtures")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -175,6 +179,10 @@ def pytest_configure(config: pytest.Config) -> None:
                     f" {state.profile.name!r}; its gates: {', '.join(known)}"
                 )
     config.stash[STATE_KEY] = state
+    from .suite import MemberResults
+
+    # In every process (xdist workers too): gathers suite members' results for their gate.
+    config.pluginmanager.register(MemberResults(config), "pytest_gates.members")
     # The profile's gates replace the project's tests: collect only the rootdir, which
     # pytest_collect_directory below turns into the profile node.
     config.args = [str(config.rootpath)]
@@ -193,6 +201,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if verdict is not None:
         config.pluginmanager.unregister(verdict)
         del config.stash[VERDICT_KEY]
+    members = config.pluginmanager.get_plugin("pytest_gates.members")
+    if members is not None:
+        config.pluginmanager.unregister(members)
     if STATE_KEY in config.stash:
         del config.stash[STATE_KEY]
 
@@ -200,7 +211,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     config = parent.config
-    if STATE_KEY in config.stash and path == config.rootpath:
+    # Only the session's own rootdir collector: a suite gate whose 'tests' is the rootdir
+    # collects it as an ordinary folder.
+    if STATE_KEY in config.stash and path == config.rootpath and parent is parent.session:
         state = config.stash[STATE_KEY]
         from .nodes import GateProfileNode
 
@@ -211,23 +224,68 @@ def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Any:
     state = config.stash.get(STATE_KEY, None)
-    if state is None or not state.only:
-        return
+    if state is None:
+        return (yield)
     from .nodes import GateItem
+    from .suite import owner
 
-    keep = [i for i in items if isinstance(i, GateItem) and i.spec.id in state.only]
-    drop = [i for i in items if i not in keep]
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # Before -k and the other selections: a suite's members answer to their gate's id and
+    # kind, and a suite's verdict item to its members' names.
+    suites: dict[str, GateItem] = {
+        i.spec.id: i for i in items if isinstance(i, GateItem) and owner(i) is None
+    }
+    members: dict[str, str] = {}
+    for item in items:
+        gate_id = owner(item)
+        if gate_id is not None and gate_id in suites:
+            members[item.nodeid] = gate_id
+            item.extra_keyword_matches.update({gate_id, suites[gate_id].spec.kind})
+            suites[gate_id].extra_keyword_matches.add(item.name)
+    result = yield
+    if state.only:
+        keep = [
+            i
+            for i in items
+            if (isinstance(i, GateItem) and i.spec.id in state.only)
+            or members.get(i.nodeid) in state.only
+        ]
+        drop = [i for i in items if i not in keep]
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+    # A suite's verdict item follows its last selected member (also when -k deselected it
+    # while keeping some of its members).
+    selected = {members[i.nodeid] for i in items if i.nodeid in members}
+    verdicts = [suites[g] for g in suites if g in selected]
+    rest = [i for i in items if i not in verdicts]
+    for verdict_item in verdicts:
+        gate_id = verdict_item.spec.id
+        last = max(n for n, i in enumerate(rest) if members.get(i.nodeid) == gate_id)
+        rest.insert(last + 1, verdict_item)
+    items[:] = rest
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    from .suite import MEMBER_DATA, MEMBER_EVIDENCE, ON_FAILURE, jsonable, owner
+
     report = yield
+    gate_id = owner(item) if STATE_KEY in item.config.stash else None
+    if gate_id is not None:
+        evidence = item.stash.setdefault(MEMBER_EVIDENCE, [])
+        if report.failed and report.when in ("setup", "call"):
+            for callback in item.stash.get(ON_FAILURE, []):
+                evidence.extend(callback(item))
+        # Travels with the report (also to the pytest-xdist controller): a plain dict.
+        report.gate_member = {
+            "gate": gate_id,
+            "data": jsonable(item.stash.get(MEMBER_DATA, {})),
+            "evidence": list(evidence),
+        }
     outcome = item.stash.get(OUTCOME_KEY, None)  # set by gate items only
     if outcome is not None and report.when == "call":
         from .nodes import GateItem, explain
@@ -247,6 +305,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 + f"\nre-run this gate: {state.rerun_command(item.spec.id)}",
             }
     return report
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under pytest-xdist's default ``load`` distribution, schedule by gate: each gate is a
+    unit of work, and a suite gate's members run on the worker that then judges them."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or state.profile is None or config.getvalue("dist") != "load":
+        return None
+    from .distribute import GateScheduling
+
+    return GateScheduling(config, log)
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:

@@ -55,6 +55,19 @@ class GateResult:
         return self.status != "passed" and self.blocking
 
 
+@dataclass
+class MemberCase:
+    """A test or check of a suite gate: its own testcase in the verdict."""
+
+    gate: str
+    nodeid: str
+    status: str  # passed | failed | error | skipped | xfailed
+    message: str
+    text: str
+    duration: float
+    evidence: list[str]
+
+
 class Verdict:
     """A plugin object registered on the controller of a ``--gate`` run."""
 
@@ -62,6 +75,7 @@ class Verdict:
         self.config = config
         self.path = path
         self.results: dict[str, GateResult] = {}
+        self.members: dict[str, MemberCase] = {}
         self.expected: list[str] = []
         self.problems: list[str] = []
         self.started = time.time()
@@ -69,18 +83,30 @@ class Verdict:
         self.written: str | None = None
 
     # -- gathering ------------------------------------------------------------------
+    def _gate_ids(self, nodeids: list[str]) -> list[str]:
+        prefix = f"gate:{self.config.stash[STATE_KEY].profile_name}::"
+        # Gate items only: not a suite's tests, nor its checks (``<id>[<check>]``).
+        return [
+            n[len(prefix) :]
+            for n in nodeids
+            if n.startswith(prefix) and "[" not in n[len(prefix) :]
+        ]
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.expected = [_gate_id(item.nodeid) for item in session.items]
+        self.expected = self._gate_ids([item.nodeid for item in session.items])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.expected = [_gate_id(nodeid) for nodeid in ids]
+        self.expected = self._gate_ids(ids)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.problems.append(report.longreprtext)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        member = getattr(report, "gate_member", None)
+        if member is not None:
+            self._member(report, member)
         gate = getattr(report, "gate", None)
         if gate is None or report.when != "call":
             return
@@ -99,6 +125,22 @@ class Verdict:
             text=text,
             duration=report.duration,
         )
+
+    def _member(self, report: pytest.TestReport, info: dict[str, Any]) -> None:
+        from .suite import member_status, message_of
+
+        case = self.members.get(report.nodeid)
+        status = member_status(report, case.status if case else None)
+        if case is None:
+            case = MemberCase(info["gate"], report.nodeid, status, "", "", 0.0, [])
+            self.members[report.nodeid] = case
+        if status != case.status or (status != "passed" and not case.text):
+            case.status = status
+            if status != "passed":
+                case.text = report.longreprtext
+                case.message = message_of(report).splitlines()[0] if message_of(report) else status
+        case.duration += report.duration
+        case.evidence = list(info.get("evidence", case.evidence))
 
     def pytest_keyboard_interrupt(self) -> None:
         self.interrupted = True
@@ -146,6 +188,9 @@ class Verdict:
             if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR
         self.written = "passed" if self.passed() else "failed"
+        if self.written == "passed" and session.exitstatus == pytest.ExitCode.TESTS_FAILED:
+            # Only members of advisory suite gates failed: reported, not failing the run.
+            session.exitstatus = pytest.ExitCode.OK
         write_atomic(self.path, self.to_xml())
         self.config.hook.pytest_gates_verdict_written(
             config=self.config, path=str(self.path), verdict=self.written
@@ -174,8 +219,14 @@ class Verdict:
         _prop(props, "gate.revision", revision(state.rootdir))
         if self.interrupted:
             _prop(props, "gate.interrupted", "true")
-        failures = errors = 0
+        failures = errors = skipped = 0
+        by_gate: dict[str, list[MemberCase]] = {}
+        for member in self.members.values():
+            by_gate.setdefault(member.gate, []).append(member)
         for row in rows:
+            for member in by_gate.pop(row.id, []):
+                f, e, s = _member_case(suite, f"{classname}.{row.id}", member, row.blocking)
+                failures, errors, skipped = failures + f, errors + e, skipped + s
             _prop(props, f"gate.{row.id}.status", row.status)
             _prop(props, f"gate.{row.id}.measured", row.measured)
             _prop(props, f"gate.{row.id}.threshold", row.threshold)
@@ -221,9 +272,9 @@ class Verdict:
                 },
             )
             el.text = _clean(problem)
-        tests = len(rows) + len(self.problems)
+        tests = len(rows) + len(self.problems) + len(self.members)
         counts = {"tests": str(tests), "failures": str(failures), "errors": str(errors)}
-        suite.attrib.update({**counts, "skipped": "0"})
+        suite.attrib.update({**counts, "skipped": str(skipped)})
         root = ET.Element(
             "testsuites", {"name": "pytest-gates", **counts, "time": suite.attrib["time"]}
         )
@@ -274,8 +325,37 @@ class Verdict:
         )
 
 
-def _gate_id(nodeid: str) -> str:
-    return nodeid.rsplit("::", 1)[-1]
+def _member_case(
+    suite: ET.Element, classname: str, member: MemberCase, blocking: bool
+) -> tuple[int, int, int]:
+    """Write one member's testcase; returns the (failures, errors, skipped) it adds."""
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {"classname": classname, "name": member.nodeid, "time": f"{member.duration:.3f}"},
+    )
+    message = _clean(member.message[:500])
+    out_lines = []
+    counted = (0, 0, 0)
+    if member.status == "skipped":
+        ET.SubElement(case, "skipped", {"message": message}).text = _clean(member.text)
+        counted = (0, 0, 1)
+    elif member.status in ("failed", "error") and not blocking:
+        out_lines.append(f"ADVISORY (blocking: false), not failing the run: {member.status}")
+        out_lines.append(member.text)
+    elif member.status == "failed":
+        el = ET.SubElement(case, "failure", {"type": "gate.member", "message": message})
+        el.text = _clean(member.text)
+        counted = (1, 0, 0)
+    elif member.status == "error":
+        el = ET.SubElement(case, "error", {"type": "gate.member", "message": message})
+        el.text = _clean(member.text)
+        counted = (0, 1, 0)
+    # Jenkins (JUnit attachments plugin) and GitLab read this line form in system-out.
+    out_lines += [f"[[ATTACHMENT|{path}]]" for path in member.evidence]
+    if out_lines:
+        ET.SubElement(case, "system-out").text = _clean("\n".join(out_lines))
+    return counted
 
 
 def _prop(parent: ET.Element, name: str, value: str) -> None:

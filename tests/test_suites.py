@@ -1,0 +1,339 @@
+"""Suite gates (engine): a gate that owns pytest tests and declared checks, run in the
+same session, each member its own testcase in the verdict, the gate judged on them."""
+
+from __future__ import annotations
+
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import Profile
+
+SUITE_KIND = '''
+import pytest
+from pytest_gates import SUITE_SETTINGS, Check, GateError, Outcome, Setting, SuiteGate
+
+
+class Demo(SuiteGate):
+    """A suite kind for testing the engine: members are tests and declared checks."""
+
+    kind = "demo"
+    settings_schema = {
+        **SUITE_SETTINGS,
+        "checks": Setting(list, default=[]),
+        "base_url": Setting(str, default=""),
+    }
+
+    def checks(self, ctx):
+        found = []
+        for value in self.settings["checks"]:
+            if value == "broken":
+                raise GateError("the check declarations cannot be read")
+            found.append(Check(value, self._run(value), location="declared.yaml"))
+        return found
+
+    def _run(self, value):
+        def run(ctx):
+            if value.startswith("fail"):
+                return Outcome.failed(f"check {value} failed", measured={"latency_ms": 7})
+            return Outcome.passed(f"check {value} ok", measured={"latency_ms": 3})
+        return run
+
+    def evaluate_suite(self, ctx, members):
+        outcome = super().evaluate_suite(ctx, members)
+        seen = [m.data.get("seen") for m in members if m.data.get("seen")]
+        if seen:
+            return Outcome(outcome.status, outcome.summary, measured={**outcome.measured,
+                "seen": sum(len(s) for s in seen)}, threshold=outcome.threshold,
+                details=outcome.details)
+        return outcome
+
+
+@pytest.hookimpl
+def pytest_gates_register_kinds(registry):
+    registry.add(Demo)
+'''
+
+TESTS = {
+    "tests/e2e/test_shop.py": """
+        def test_home(gate_suite, request):
+            gate_suite.record(request.node, "seen", gate_suite.spec.id)
+            assert gate_suite.spec.kind == "demo"
+
+        def test_cart():
+            assert 1 + 1 == 2
+    """,
+    "tests/e2e/test_broken.py": """
+        def test_checkout():
+            assert "total" == "0.00", "checkout total wrong"
+    """,
+    "tests/unit/test_unit.py": """
+        def test_unit():
+            pass
+    """,
+}
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, echo_kind: None) -> pytest.Pytester:
+    (pytester.path / "demo_kind.py").write_text(SUITE_KIND)
+    (pytester.path / "conftest.py").write_text(
+        'pytest_plugins = ["demo_kind"]\n' + (pytester.path / "conftest.py").read_text()
+    )
+    for name, body in TESTS.items():
+        path = pytester.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(body))
+    return pytester
+
+
+def verdict(pytester: pytest.Pytester) -> ET.Element:
+    return ET.parse(pytester.path / "gate-verdict.xml").getroot()
+
+
+def cases(root: ET.Element) -> dict[str, ET.Element]:
+    return {c.get("name", ""): c for c in root.iter("testcase")}
+
+
+def test_suite_passes_and_members_are_testcases(project: pytest.Pytester, profile: Profile) -> None:
+    profile(
+        """
+        gates:
+          e2e:
+            kind: demo
+            tests: [tests/e2e/test_shop.py]
+          other:
+            kind: echo
+            value: 1
+        """
+    )
+    result = project.runpytest("--gate=pr", "-v")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*tests/e2e/test_shop.py::test_home PASSED*", "*gate:pr::e2e PASSED*"]
+    )
+    result.stdout.re_match_lines([r"e2e\s+demo\s+passed\s+tests 2, passed 2, failed 0.*seen 1"])
+    found = cases(verdict(project))
+    assert set(found) == {
+        "tests/e2e/test_shop.py::test_home",
+        "tests/e2e/test_shop.py::test_cart",
+        "e2e",
+        "other",
+    }
+    assert found["tests/e2e/test_shop.py::test_home"].get("classname") == "gates.pr.e2e"
+    assert verdict(project).find("testsuite").get("tests") == "4"  # type: ignore[union-attr]
+
+
+def test_failing_member_fails_the_gate(project: pytest.Pytester, profile: Profile) -> None:
+    profile(
+        """
+        gates:
+          e2e:
+            kind: demo
+            tests: [tests/e2e]
+        """
+    )
+    result = project.runpytest("--gate=pr")
+    assert result.ret == 1
+    out = result.stdout.str()
+    assert "FAILED tests/e2e/test_broken.py::test_checkout" in out
+    assert "FAILED: 1 failed of 3 members" in out
+    assert "FAILED tests/e2e/test_broken.py::test_checkout - AssertionError: checkout total" in out
+    assert "re-run this gate: pytest --gate=pr --gate-only e2e" in out
+    root = verdict(project)
+    member = cases(root)["tests/e2e/test_broken.py::test_checkout"]
+    failure = member.find("failure")
+    assert failure is not None
+    assert "checkout total wrong" in (failure.text or "")
+    assert cases(root)["e2e"].find("failure") is not None
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("4", "2")
+
+
+def test_missing_path_and_empty_folder_fail_closed(
+    project: pytest.Pytester, profile: Profile
+) -> None:
+    (project.path / "tests" / "empty").mkdir()
+    profile(
+        """
+        gates:
+          gone:
+            kind: demo
+            tests: [tests/nowhere]
+          empty:
+            kind: demo
+            tests: [tests/empty]
+        """
+    )
+    result = project.runpytest("--gate=pr")
+    assert result.ret == 1
+    result.stdout.re_match_lines([r"gone\s+demo\s+error", r"empty\s+demo\s+failed\s+tests 0"])
+    out = result.stdout.str()
+    assert "test path 'tests/nowhere' does not exist" in out
+    assert "0 ran < min_tests 1" in out
+
+
+def test_declared_checks_are_items(project: pytest.Pytester, profile: Profile) -> None:
+    profile(
+        """
+        gates:
+          api:
+            kind: demo
+            checks: [home, fail-cart]
+            min_tests: 2
+        """
+    )
+    result = project.runpytest("--gate=pr", "-v")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*gate:pr::api[[]home[]] PASSED*",
+            "*gate:pr::api[[]fail-cart[]] FAILED*",
+            "*gate:pr::api FAILED*",
+        ]
+    )
+    out = result.stdout.str()
+    assert "check fail-cart failed" in out
+    assert "declared at declared.yaml" in out
+    found = cases(verdict(project))
+    assert found["gate:pr::api[fail-cart]"].find("failure") is not None
+    assert found["gate:pr::api[home]"].find("failure") is None
+
+
+def test_checks_that_cannot_be_declared_are_an_error(
+    project: pytest.Pytester, profile: Profile
+) -> None:
+    profile("gates:\n  api:\n    kind: demo\n    checks: [broken]\n")
+    result = project.runpytest("--gate=pr")
+    assert result.ret == 1
+    result.stdout.re_match_lines([r"api\s+demo\s+error"])
+    assert "the check declarations cannot be read" in result.stdout.str()
+
+
+def test_skipped_member_fails_unless_allowed(project: pytest.Pytester, profile: Profile) -> None:
+    (project.path / "tests" / "skip").mkdir()
+    (project.path / "tests" / "skip" / "test_s.py").write_text(
+        "import pytest\n\ndef test_a():\n    pass\n\n"
+        "def test_b():\n    pytest.skip('no browser here')\n"
+    )
+    profile(
+        """
+        gates:
+          strict:
+            kind: demo
+            tests: [tests/skip]
+          lenient:
+            kind: demo
+            tests: [tests/skip]
+            allow_skipped: true
+        """
+    )
+    result = project.runpytest("--gate=pr")
+    result.stdout.re_match_lines([r"strict\s+demo\s+failed", r"lenient\s+demo\s+passed"])
+    assert "SKIPPED tests/skip/test_s.py::test_b - no browser here" in result.stdout.str()
+    assert result.ret == 1
+
+
+def test_k_and_gate_only_select_within_suites(project: pytest.Pytester, profile: Profile) -> None:
+    profile(
+        """
+        gates:
+          e2e:
+            kind: demo
+            tests: [tests/e2e]
+          unit:
+            kind: demo
+            tests: [tests/unit]
+          other:
+            kind: echo
+            value: 1
+        """
+    )
+    result = project.runpytest("--gate=pr", "-k", "test_home or test_cart", "-v")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.re_match_lines([r"e2e\s+demo\s+passed\s+tests 2,"])
+    assert "test_checkout" not in result.stdout.str()
+    assert set(cases(verdict(project))) == {
+        "tests/e2e/test_shop.py::test_home",
+        "tests/e2e/test_shop.py::test_cart",
+        "e2e",
+    }
+
+    result = project.runpytest("--gate=pr", "-k", "not test_checkout")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.re_match_lines([r"e2e\s+demo\s+passed\s+tests 2,", r"unit\s+demo\s+passed"])
+
+    result = project.runpytest("--gate=pr", "--gate-only", "unit", "-v")
+    assert result.ret == 0
+    assert set(cases(verdict(project))) == {"tests/unit/test_unit.py::test_unit", "unit"}
+
+    result = project.runpytest("--gate=pr", "-k", "unit")  # a gate id selects its members
+    assert result.ret == 0
+    assert set(cases(verdict(project))) == {"tests/unit/test_unit.py::test_unit", "unit"}
+
+
+def test_advisory_suite_does_not_fail_the_run(project: pytest.Pytester, profile: Profile) -> None:
+    profile(
+        """
+        gates:
+          e2e:
+            kind: demo
+            blocking: false
+            tests: [tests/e2e]
+        """
+    )
+    result = project.runpytest("--gate=pr")
+    assert result.ret == 0, result.stdout.str()
+    assert "verdict: PASSED" in result.stdout.str()
+    member = cases(verdict(project))["tests/e2e/test_broken.py::test_checkout"]
+    assert member.find("failure") is None
+    assert "ADVISORY" in (member.findtext("system-out") or "")
+
+
+def test_rootdir_as_suite_path(project: pytest.Pytester, profile: Profile) -> None:
+    profile("gates:\n  all:\n    kind: demo\n    tests: [.]\n    min_tests: 3\n")
+    result = project.runpytest("--gate=pr", "-k", "not test_checkout")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.re_match_lines([r"all\s+demo\s+passed\s+tests 3,"])
+
+
+@pytest.mark.parametrize("workers", ["2"])
+def test_suites_under_xdist(project: pytest.Pytester, profile: Profile, workers: str) -> None:
+    profile(
+        """
+        gates:
+          e2e:
+            kind: demo
+            tests: [tests/e2e/test_shop.py]
+          unit:
+            kind: demo
+            tests: [tests/unit]
+          api:
+            kind: demo
+            checks: [a, b, c]
+          one:
+            kind: echo
+            value: 1
+          two:
+            kind: echo
+            value: 2
+        """
+    )
+    result = project.runpytest("--gate=pr", "-n", workers)
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.re_match_lines(
+        [
+            r"e2e\s+demo\s+passed\s+tests 2, passed 2.*seen 1",
+            r"unit\s+demo\s+passed\s+tests 1, passed 1",
+            r"api\s+demo\s+passed\s+tests 3, passed 3",
+        ]
+    )
+    assert len(cases(verdict(project))) == 5 + 2 + 1 + 3
+
+
+def test_suite_fixture_outside_a_gate_run(project: pytest.Pytester) -> None:
+    result = project.runpytest("tests/e2e/test_shop.py")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*no suite gate owns it*"])
