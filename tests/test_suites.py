@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -337,3 +338,33 @@ def test_suite_fixture_outside_a_gate_run(project: pytest.Pytester) -> None:
     result = project.runpytest("tests/e2e/test_shop.py")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*no suite gate owns it*"])
+
+
+def test_verdict_with_members_is_valid_junit(
+    project: pytest.Pytester, profile: Profile, data: Path
+) -> None:
+    import junitparser
+    import xmlschema
+
+    (project.path / "tests" / "skip").mkdir()
+    (project.path / "tests" / "skip" / "test_s.py").write_text(
+        "import pytest\n\ndef test_b():\n    pytest.skip('not here')\n"
+    )
+    profile(
+        """
+        gates:
+          e2e:
+            kind: demo
+            tests: [tests/e2e, tests/skip]
+          api:
+            kind: demo
+            checks: [ok, fail-x]
+        """
+    )
+    result = project.runpytest("--gate=pr")
+    assert result.ret == 1
+    path = project.path / "gate-verdict.xml"
+    xmlschema.XMLSchema(data / "schemas" / "junit-10.xsd").validate(path)
+    suite = next(iter(junitparser.JUnitXml.fromfile(str(path))))
+    # 4 tests + 2 checks + 2 gates; failures: test_checkout, fail-x, both gates; 1 skipped.
+    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (8, 4, 0, 1)
