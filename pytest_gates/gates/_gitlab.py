@@ -1,0 +1,105 @@
+"""GitLab REST API v4 (gitlab.com and self-managed): a merge request, its approvals, and
+the merge request a commit came from."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from ..api import GateError
+from ._reviews import Approvals
+from ._webapi import WebApi
+
+
+def headers(token: str) -> dict[str, str]:
+    # "Authorization: Bearer" takes personal, project and group access tokens (as the
+    # PRIVATE-TOKEN header does) and OAuth tokens too (which PRIVATE-TOKEN does not).
+    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+def project_path(project: str) -> str:
+    """A numeric id as it is, a ``group/sub/name`` path URL-encoded (``/`` as ``%2F``)."""
+    return project if project.isdigit() else quote(project, safe="")
+
+
+def collect(api: WebApi, project: str, iid: int) -> Approvals:
+    """``GET /projects/:id/merge_requests/:iid`` (the author) and
+    ``GET /projects/:id/merge_requests/:iid/approvals`` (``approved_by``)."""
+    base = f"/projects/{project_path(project)}/merge_requests/{iid}"
+    mr = _object(api.get_json(base)[0], "merge request")
+    state = _object(api.get_json(base + "/approvals")[0], "approval state")
+    author = _username(mr.get("author")) or ""
+    approved_by = state.get("approved_by")
+    if not isinstance(approved_by, list):
+        raise GateError(f"GitLab's approvals of {project}!{iid} have no 'approved_by' list")
+    result = Approvals(
+        target=f"{project}!{iid}",
+        title=str(mr.get("title") or ""),
+        author=author or "(unknown)",
+        state=str(mr.get("state") or ""),
+        url=str(mr.get("web_url") or ""),
+    )
+    seen: set[str] = set()
+    for entry in approved_by:
+        name = _username(entry.get("user") if isinstance(entry, dict) else None)
+        if name is None:
+            raise GateError(f"GitLab listed an approval without a user: {str(entry)[:120]}")
+        if name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        if name.lower() == author.lower():
+            result.lines.append(f"not counted: {name} is the author")
+        else:
+            result.approvers.append(name)
+            result.lines.append(f"approved: {name}")
+    result.lines.insert(0, f"{len(approved_by)} approval(s) in approved_by")
+    rules = [
+        f"{key} {state[key]}"
+        for key in ("approvals_required", "approvals_left")
+        if isinstance(state.get(key), int)
+    ]
+    if rules:
+        result.lines.append(
+            f"GitLab's own approval rules (not used by this gate): {', '.join(rules)}"
+        )
+    return result
+
+
+def mr_for_commit(api: WebApi, project: str, sha: str) -> int | None:
+    """The merge request that brought ``sha`` in
+    (``GET /projects/:id/repository/commits/:sha/merge_requests``): the merged one whose
+    merge or squash commit it is, else the only one; None when there is none."""
+    path = f"/projects/{project_path(project)}/repository/commits/{sha}/merge_requests"
+    body = api.get_json(path)[0]
+    if not isinstance(body, list):
+        raise GateError(f"GitLab answered the merge requests of commit {sha[:12]} with a non-list")
+    mrs = [m for m in body if isinstance(m, dict) and isinstance(m.get("iid"), int)]
+    merged_here = [
+        m
+        for m in mrs
+        if m.get("state") == "merged"
+        and sha in (m.get("merge_commit_sha"), m.get("squash_commit_sha"))
+    ]
+    if len(merged_here) == 1:
+        return int(merged_here[0]["iid"])
+    if len(mrs) == 1:
+        return int(mrs[0]["iid"])
+    if not mrs:
+        return None
+    iids = ", ".join(f"!{m['iid']}" for m in mrs[:10])
+    raise GateError(
+        f"{len(mrs)} merge requests of {project} contain commit {sha[:12]} ({iids});"
+        " set 'number' to the one to check"
+    )
+
+
+def _username(user: Any) -> str | None:
+    if isinstance(user, dict) and isinstance(user.get("username"), str):
+        return str(user["username"])
+    return None
+
+
+def _object(body: Any, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise GateError(f"GitLab answered the {what} with a {type(body).__name__}, not an object")
+    return body

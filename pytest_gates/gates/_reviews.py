@@ -1,0 +1,122 @@
+"""How code reviews become approvals: the result both providers hand to the ``approvals``
+kind, and GitHub's rule for turning a pull request's review history into approvers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# The review states that set a reviewer's standing on GitHub.  COMMENTED does not: a
+# reviewer who approves and then comments still approves (GitHub's reviewers list and
+# branch protection agree).  A dismissed review's state becomes DISMISSED, and then it
+# is that reviewer's latest word (the approval no longer counts) until they review again.
+DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
+
+
+@dataclass
+class Approvals:
+    """What a provider found for one pull/merge request."""
+
+    target: str  # "octo/shop#42", "group/shop!7"
+    approvers: list[str] = field(default_factory=list)  # counted, distinct, author excluded
+    changes_requested: list[str] = field(default_factory=list)
+    title: str = ""
+    author: str = ""
+    state: str = ""
+    url: str = ""
+    lines: list[str] = field(default_factory=list)  # who approved, who did not count and why
+
+
+@dataclass(frozen=True)
+class Review:
+    """One GitHub review, as ``GET /repos/{owner}/{repo}/pulls/{n}/reviews`` lists it."""
+
+    id: int | None
+    login: str | None  # None: the account was deleted ("ghost")
+    state: str
+    submitted_at: str = ""
+    commit_id: str = ""
+
+
+def decide(reviews: Iterable[Review], author: str, head: str) -> Approvals:
+    """Each reviewer's latest APPROVED / CHANGES_REQUESTED / DISMISSED review decides;
+    distinct reviewers; the author's own reviews never count.  ``reviews`` in the API's
+    (chronological) order.  Fills approvers, changes_requested and the explanation."""
+    result = Approvals(target="")
+    names: dict[str, str] = {}
+    history: dict[str, list[Review]] = {}
+    commented: list[str] = []
+    pending = ghosts = 0
+    unknown: Counter[str] = Counter()
+    deciding: dict[str, int] = {}  # reviewer -> position of their deciding review
+    for i, review in enumerate(reviews):
+        if review.login is None:
+            ghosts += 1
+            continue
+        key = review.login.lower()  # GitHub logins are case-insensitive
+        names.setdefault(key, review.login)
+        if review.state == "PENDING":
+            pending += 1
+        elif review.state == "COMMENTED":
+            if key not in commented:
+                commented.append(key)
+        elif review.state in DECISIVE:
+            history.setdefault(key, []).append(review)
+            deciding[key] = i
+        else:
+            unknown[review.state] += 1
+    author_key = author.lower()
+    lines = result.lines
+    # In the order of each reviewer's deciding review.
+    for key in sorted(history, key=deciding.__getitem__):
+        name, reviews_of, last = names[key], history[key], history[key][-1]
+        approvals = [r for r in reviews_of if r.state == "APPROVED"]
+        if key == author_key:
+            lines.append(f"not counted: {name} is the author ({_states(reviews_of)})")
+            continue
+        if last.state == "APPROVED":
+            result.approvers.append(name)
+            note = f"approved: {name} ({_at(last)}"
+            if head and last.commit_id and last.commit_id != head:
+                note += f", on an earlier commit {last.commit_id[:7]}"
+            if len(approvals) > 1:
+                note += f", approved {len(approvals)} times, counted once"
+            lines.append(note + ")")
+        elif last.state == "CHANGES_REQUESTED":
+            result.changes_requested.append(name)
+            if approvals:
+                lines.append(
+                    f"approval superseded: {name} approved ({_at(approvals[-1])}), then"
+                    f" requested changes ({_at(last)})"
+                )
+            else:
+                lines.append(f"changes requested: {name} ({_at(last)})")
+        else:
+            what = "approval" if approvals else "review"
+            lines.append(
+                f"{what} dismissed: {name} (review {last.id} is DISMISSED, not counted;"
+                " a new approval would count)"
+            )
+    others = [names[k] for k in commented if k not in history and k != author_key]
+    if others:
+        lines.append(f"commented only (a comment neither approves nor withdraws): {_list(others)}")
+    if pending:
+        lines.append(f"not counted: {pending} pending (unsubmitted) review(s)")
+    if ghosts:
+        lines.append(f"not counted: {ghosts} review(s) by deleted accounts")
+    for state, n in sorted(unknown.items()):
+        lines.append(f"not counted: {n} review(s) in unknown state {state!r}")
+    return result
+
+
+def _at(review: Review) -> str:
+    return f"review {review.id}" + (f" at {review.submitted_at}" if review.submitted_at else "")
+
+
+def _states(reviews: list[Review]) -> str:
+    return ", ".join(r.state for r in reviews)
+
+
+def _list(names: list[str]) -> str:
+    return ", ".join(names)
