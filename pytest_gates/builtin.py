@@ -17,6 +17,8 @@ BUILTIN_KINDS = (
     "pytest_gates.gates.document:DocumentGate",
     "pytest_gates.gates.health:HealthGate",
     "pytest_gates.gates.benchmark:BenchmarkGate",
+    "pytest_gates.gates.change_ticket:ChangeTicketGate",
+    "pytest_gates.gates.verdict:VerdictGate",
     "pytest_gates.gates.approvals:ApprovalsGate",
     "pytest_gates.gates.incidents:IncidentsGate",
 )
