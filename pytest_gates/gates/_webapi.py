@@ -12,7 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..api import GateContext, GateError
 
@@ -39,23 +39,24 @@ class WebApi:
         credential: str = "",
     ) -> None:
         parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise GateError(f"{service} URL must start with http:// or https:// and name a host")
         self.ctx = ctx
         self.service = service
-        self.base_url = base_url.rstrip("/")
-        self.origin = (parts.scheme, parts.netloc.lower())
+        self._base = base_url.rstrip("/")
+        # Shown in messages: without user:password@ (requests sends those as basic auth).
+        host = parts.netloc.rpartition("@")[2]
+        self.base_url = f"{parts.scheme}://{host}{parts.path}".rstrip("/")
+        self.origin = _origin(base_url)
         self.headers = dict(headers or {})
-        self.secret = secret or ""
+        self.secrets = [x for x in (secret, parts.password) if x]
         self.credential = credential
         self.asked: list[str] = []  # "GET /path" of every answered request, for the details
 
     def url(self, path: str) -> str:
-        return path if "://" in path else self.base_url + path
+        return path if "://" in path else self._base + path
 
-    def get_json(
-        self, path: str, params: Mapping[str, Any] | None = None
-    ) -> tuple[Any, Mapping[str, str], Mapping[str, Any]]:
+    def get_json(self, path: str, params: Any = None) -> tuple[Any, Mapping[str, str], Any]:
         """GET a JSON document: (body, headers, parsed Link header) of a 2xx answer."""
         resp = self.get(path, params)
         try:
@@ -68,8 +69,10 @@ class WebApi:
             ) from None
         return body, resp.headers, resp.links
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET ``path`` (or an absolute URL of the same origin): a 2xx response, else GateError."""
+    def get(self, path: str, params: Any = None) -> Any:
+        """GET ``path`` (or an absolute URL of the same origin): a 2xx response, else GateError.
+
+        ``params``: a mapping, or a list of pairs for repeated keys (``statuses[]``)."""
         url = self.url(path)
         self._check_origin(url)
         for _ in range(MAX_REDIRECTS + 1):
@@ -84,7 +87,7 @@ class WebApi:
             return resp
         raise GateError(f"{self.service} redirected more than {MAX_REDIRECTS} times from {path}")
 
-    def _attempts(self, url: str, params: Mapping[str, Any] | None) -> Any:
+    def _attempts(self, url: str, params: Any) -> Any:
         import requests
 
         http = self.ctx.http()
@@ -125,11 +128,11 @@ class WebApi:
         return True
 
     def _check_origin(self, url: str) -> None:
-        parts = urlsplit(url)
-        if (parts.scheme, parts.netloc.lower()) != self.origin:
+        if _origin(url) != self.origin:
+            parts = urlsplit(url)
             raise GateError(
-                f"{self.service} pointed the gate to another host ({parts.scheme}://{parts.netloc});"
-                f" refusing to send {self.credential or 'the request'} there"
+                f"{self.service} pointed the gate to another host ({parts.scheme}://"
+                f"{parts.hostname}); refusing to send {self.credential or 'the request'} there"
             )
 
     def _raise_for(self, resp: Any) -> None:
@@ -168,10 +171,18 @@ class WebApi:
     def _show(self, url: str) -> str:
         """A URL as shown in messages: the path (and query) below the base URL's host."""
         parts = urlsplit(url)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        return parts.path + (f"?{unquote(parts.query)}" if parts.query else "")
 
     def _redact(self, text: str) -> str:
-        return text.replace(self.secret, "***") if self.secret else text
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 def _api_message(resp: Any) -> str:
@@ -181,6 +192,8 @@ def _api_message(resp: Any) -> str:
     except ValueError:
         text = resp.text.strip()
         return " ".join(text.split())[:200] if text and "<" not in text[:1] else ""
+    if isinstance(body, str):  # Alertmanager: "bad matcher format: ..."
+        return " ".join(body.split())[:200]
     if isinstance(body, dict):
         for key in ("message", "error", "error_description"):
             value = body.get(key)

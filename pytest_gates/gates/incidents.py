@@ -1,0 +1,133 @@
+"""Kind ``incidents``: no (or few enough) active incidents, from Prometheus Alertmanager
+(firing alerts that are neither silenced nor inhibited) or PagerDuty (triggered or
+acknowledged incidents)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..api import Gate, GateContext, GateError, Outcome, Setting
+from ..formats.alertmatchers import parse_matchers
+from . import _alertmanager, _pagerduty
+from ._webapi import WebApi
+
+SHOWN = 50  # firing alerts / open incidents listed in the details
+_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PAGERDUTY_URL = "https://api.pagerduty.com"
+
+
+class IncidentsGate(Gate):
+    """Counts what is firing and compares it to ``max_active``."""
+
+    kind = "incidents"
+    description = "active incidents in Alertmanager or PagerDuty"
+    settings_schema: ClassVar[Mapping[str, Setting]] = {
+        "provider": Setting(
+            str, required=True, choices=("alertmanager", "pagerduty"), help="where to look"
+        ),
+        "url": Setting(
+            str,
+            default=None,
+            help="Alertmanager base URL (required), or the PagerDuty API (default"
+            f" {PAGERDUTY_URL})",
+        ),
+        "token": Setting(str, default=None, help="the token itself, from a variable: ${VAR}"),
+        "token_env": Setting(
+            str,
+            default=None,
+            help="variable holding the token (PagerDuty: PAGERDUTY_TOKEN; Alertmanager: none)",
+        ),
+        "matchers": Setting(
+            list, default=[], help='Alertmanager label matchers, e.g. severity="critical"'
+        ),
+        "services": Setting(list, default=[], help="PagerDuty service ids (default: all)"),
+        "max_active": Setting(int, default=0, minimum=0, help="most active incidents allowed"),
+    }
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> list[str]:
+        problems = parse_matchers(settings["matchers"])[1]
+        pagerduty = settings["provider"] == "pagerduty"
+        if pagerduty and settings["matchers"]:
+            problems.append("'matchers' select Alertmanager alerts; PagerDuty takes 'services'")
+        if not pagerduty and settings["services"]:
+            problems.append("'services' are PagerDuty service ids; Alertmanager takes 'matchers'")
+        if settings["token"] and settings["token_env"]:
+            problems.append("set 'token' or 'token_env', not both")
+        if settings["token_env"] and not _VAR_NAME.match(settings["token_env"]):
+            problems.append("'token_env' must be the name of an environment variable")
+        url = settings["url"]
+        if url and not url.startswith(("http://", "https://")):
+            problems.append("'url' must start with http:// or https://")
+        return problems
+
+    def evaluate(self, ctx: GateContext) -> Outcome:
+        s = self.settings
+        pagerduty = s["provider"] == "pagerduty"
+        service = "PagerDuty API" if pagerduty else "Alertmanager"
+        url = (s["url"] or "").strip() or (PAGERDUTY_URL if pagerduty else "")
+        if not url:
+            raise GateError("no Alertmanager: set 'url' (e.g. url: ${ALERTMANAGER_URL})")
+        token, credential = self._token(ctx, pagerduty)
+        if pagerduty:
+            headers = _pagerduty.headers(token or "")
+        else:
+            headers = {"Accept": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+        api = WebApi(ctx, service, url, headers=headers, secret=token, credential=credential)
+        matchers, problems = parse_matchers(s["matchers"])
+        if problems:  # checked when the profile loads; a variable may still bring one
+            raise GateError("; ".join(problems))
+        if pagerduty:
+            active, notes = _pagerduty.open_incidents(api, s["services"])
+            what, scope = "open incident", ", ".join(s["services"]) or "all services"
+        else:
+            active, notes = _alertmanager.firing(api, matchers)
+            what, scope = "firing alert", ", ".join(map(str, matchers)) or "all alerts"
+        limit: int = s["max_active"]
+        count = len(active)
+        where = f"in {service} {api.base_url}"
+        lines = [
+            f"{_count(count, what)} {where} ({scope}), at most {limit} allowed",
+            f"source: {'; '.join(api.asked)}" + (f" ({credential})" if credential else ""),
+            *notes,
+        ]
+        if active:
+            lines.append("active:")
+            lines += [f"  {line}" for _, line in active[:SHOWN]]
+            if count > SHOWN:
+                lines.append(f"  ... and {count - SHOWN} more")
+        kw: dict[str, Any] = {
+            "measured": {"active": count},
+            "threshold": {"active": f"<= {limit}"},
+            "details": "\n".join(lines),
+        }
+        if count > limit:
+            names = "; ".join(name for name, _ in active[:3])
+            more = f"; +{count - 3} more" if count > 3 else ""
+            return Outcome.failed(
+                f"{_count(count, what)} > max_active {limit} {where}: {names}{more}", **kw
+            )
+        return Outcome.passed(f"{_count(count, what)} <= {limit} {where} ({scope})", **kw)
+
+    def _token(self, ctx: GateContext, pagerduty: bool) -> tuple[str | None, str]:
+        s = self.settings
+        if s["token"]:
+            return s["token"], "the token in setting 'token'"
+        name = s["token_env"] or ("PAGERDUTY_TOKEN" if pagerduty else None)
+        if name is None:
+            return None, ""
+        token = (ctx.env(name) or "").strip()
+        if not token:
+            raise GateError(
+                f"no token: the environment variable {name} is not set or empty"
+                + (" (a PagerDuty REST API key, read-only is enough)" if pagerduty else "")
+            )
+        return token, f"the token in {name}"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
