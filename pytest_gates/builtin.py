@@ -15,6 +15,7 @@ BUILTIN_KINDS = (
     "pytest_gates.gates.coverage:CoverageGate",
     "pytest_gates.gates.sarif:SarifGate",
     "pytest_gates.gates.document:DocumentGate",
+    "pytest_gates.gates.selenium:SeleniumGate",
     "pytest_gates.gates.health:HealthGate",
     "pytest_gates.gates.benchmark:BenchmarkGate",
     "pytest_gates.gates.change_ticket:ChangeTicketGate",
