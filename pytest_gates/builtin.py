@@ -22,7 +22,6 @@ BUILTIN_KINDS = (
     "pytest_gates.gates.verdict:VerdictGate",
     "pytest_gates.gates.approvals:ApprovalsGate",
     "pytest_gates.gates.incidents:IncidentsGate",
-    "pytest_gates.gates.incidents:IncidentsGate",
 )
 
 
