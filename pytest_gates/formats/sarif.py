@@ -85,16 +85,18 @@ unless ``allow_empty=True``.  ``results: []`` is zero findings.  A UTF-8 byte or
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, make_dataclass
-from itertools import chain
 from types import MappingProxyType
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import ijson  # type: ignore[import-untyped]  # ijson ships no type hints
 
-from .errors import FormatError, open_report
-from .sarif_severity import MESSAGE_LIMIT, SEVERITIES, Malformed, RunContext, Wait, explain, maker
+from .errors import open_report
+from .sarif_ijson import Hooks
+from .sarif_make import MESSAGE_LIMIT
+from .sarif_pass import Pass
+from .sarif_severity import SEVERITIES
 
 __all__ = ["MESSAGE_LIMIT", "SEVERITIES", "Finding", "read_sarif"]
 
@@ -103,28 +105,7 @@ PENDING_LIMIT = 2_000
 
 _CHUNK = 1 << 16
 _BACKEND: str = ijson.backend  # yajl2_c when ijson's wheel has its C extension (it should)
-_BOM = b"\xef\xbb\xbf"
 _NO_OVERRIDES: Mapping[str, str] = MappingProxyType({})
-# What a held result keeps (the rest can be large: codeFlows, stacks, relatedLocations).
-_RESULT_KEYS = frozenset(
-    [
-        "ruleId",
-        "ruleIndex",
-        "rule",
-        "level",
-        "kind",
-        "message",
-        "locations",
-        "properties",
-        "fingerprints",
-        "partialFingerprints",
-        "baselineState",
-        "suppressions",
-    ]
-)
-_RUN_KEYS = frozenset({"tool", "invocations", "results"})
-_RESULTS_KEY = frozenset({"results"})
-_ROOT_KEYS = frozenset({"version", "runs"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +145,7 @@ class Finding:
 # A frozen dataclass sets each field through object.__setattr__: about 4 us for 14 fields, as
 # much as all the rest of a finding.  Findings are built as this plain twin with the same slots,
 # then become Findings: the layout is the same, so the class can be swapped (see
-# sarif_severity.maker).
+# sarif_make.maker).
 _FindingTwin = make_dataclass(
     "_FindingTwin", [(f.name, f.type) for f in fields(Finding)], slots=True
 )
@@ -190,7 +171,7 @@ def read_sarif(
                 f"known: {', '.join(SEVERITIES)}"
             )
         table[tool.casefold()] = severity.lower()
-    return _Pass(os.fspath(path), table, allow_empty).findings()
+    return _findings(os.fspath(path), table, allow_empty)
 
 
 def _identity(fh: BinaryIO) -> tuple[int, ...]:
@@ -198,318 +179,12 @@ def _identity(fh: BinaryIO) -> tuple[int, ...]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-class _Target:
-    """Hands the next C coroutine itself to ijson as the target's ``send``: its C coroutines
-    then call each other directly instead of through a Python call per JSON event."""
-
-    __slots__ = ("send",)
-
-    def __init__(self, send: object) -> None:
-        self.send = send
+def _hooks() -> Hooks:
+    # Read at each call, so that tests can set them on this module.
+    return Hooks(_CHUNK, _BACKEND, PENDING_LIMIT, open_report, _identity, _FindingTwin, Finding)
 
 
-def _pipeline(first_map: dict[str, Any]) -> Any:
-    """A push parser building the whole document; ``first_map`` becomes its root object.
-
-    Every object is created by the map_type callable (a C iterator: no Python call per
-    object) and attached to its parent as soon as it starts, so the partly built root can be
-    looked at, and emptied of consumed results, after each chunk.
-    """
-    maps = _chain_maps(first_map)
-    backend = ijson.get_backend(_BACKEND)
-    if _BACKEND == "yajl2_c":
-        items = backend.items_basecoro(_Target([]), "", maps)
-        parse = backend.parse_basecoro(_Target(items))
-        return backend.basic_parse_basecoro(_Target(parse), use_float=True)
-    return backend.items_coro(ijson.sendable_list(), "", map_type=maps, use_float=True)
-
-
-def _chain_maps(first: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    return chain((first,), iter(dict, None)).__next__
-
-
-def _last_key(node: dict[str, Any]) -> str | None:
-    return next(reversed(node), None)
-
-
-def _prune(node: dict[str, Any], keep: frozenset[str], complete: bool) -> None:
-    """Drop the values the reader never looks at; trim one still being built if it is a list."""
-    last = _last_key(node)
-    for key, value in node.items():
-        if key in keep or value is None or type(value) not in (dict, list):
-            continue
-        if complete or key != last:
-            node[key] = None
-        elif type(value) is list and len(value) > 1:
-            del value[:-1]
-
-
-_Later = dict[int, tuple[int, RunContext]]
-"""Runs whose results are read in the second pass: run index -> (first result, context)."""
-
-
-class _Pass:
-    """One read of the file.
-
-    Pass 1 reads every run.  Once a run has held too many results, its results from the first
-    held one on, and all the results of the runs after it, are left to a second pass (``only``)
-    that reads them again with the contexts pass 1 found: two reads at most, findings in order.
-    """
-
-    def __init__(
-        self,
-        path: str,
-        overrides: Mapping[str, str],
-        allow_empty: bool,
-        identity: tuple[int, ...] | None = None,
-        only: _Later | None = None,
-    ) -> None:
-        self.path = path
-        self.overrides = overrides
-        self.allow_empty = allow_empty
-        self.identity = identity
-        self.only = only
-        self.later: _Later = {}
-        self.root: dict[str, Any] = {}
-        self.version_ok = False
-        self.run = 0  # index of the run being read
-        self.done = False  # a second pass has read its last run
-        self._new_run()
-
-    def _new_run(self) -> None:
-        self.ctx: RunContext | None = None
-        self.make: Callable[[dict[str, Any]], Finding] | None = None
-        self.results: list[Any] | None = None
-        self.seen = 0  # results taken out of the array so far
-        self.pending: list[tuple[int, dict[str, Any]]] = []
-        self.deferred_from: int | None = None
-
-    def error(self, reason: str) -> FormatError:
-        return FormatError(self.path, reason)
-
-    # -- reading ------------------------------------------------------------------------------
-
-    def findings(self) -> Iterator[Finding]:
-        with open_report(self.path) as fh:
-            identity = _identity(fh)
-            if self.identity is None:
-                self.identity = identity
-            elif identity != self.identity:
-                raise self.error("the file changed while it was being read")
-            parser = _pipeline(self.root)
-            for chunk in self._chunks(fh):
-                try:
-                    if chunk:
-                        parser.send(chunk)
-                    else:
-                        parser.close()
-                except ijson.JSONError as exc:
-                    raise self.error(_json_reason(exc)) from None
-                yield from self._advance(final=not chunk)
-                if self.done:
-                    return
-        if self.later:
-            again = _Pass(self.path, self.overrides, self.allow_empty, self.identity, self.later)
-            yield from again.findings()
-
-    def _chunks(self, fh: BinaryIO) -> Iterator[bytes]:
-        """The file's bytes (BOM removed), checked to start like a JSON object; b"" at the end."""
-        data = fh.read(_CHUNK)
-        if not data:
-            raise self.error("empty file")
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise self.error("UTF-16 encoded: SARIF is UTF-8 JSON")
-        data = data.removeprefix(_BOM)
-        while not data.strip():
-            data = fh.read(_CHUNK)
-            if not data:
-                raise self.error("no JSON in the file, only whitespace")
-        start = data.lstrip()[:1]
-        if start != b"{":
-            if start == b"[":
-                raise self.error("not a SARIF log: the JSON document is an array, not an object")
-            if start in b'"-0123456789tfn':
-                raise self.error("not a SARIF log: the JSON document is not an object")
-            shown = data.lstrip()[:20].decode("utf-8", "replace")
-            raise self.error(f"not JSON: the file starts with {shown!r}")
-        yield data
-        while chunk := fh.read(_CHUNK):
-            yield chunk
-        yield b""
-
-    # -- the document -------------------------------------------------------------------------
-
-    def _advance(self, final: bool) -> list[Finding]:
-        """Findings that the document read so far decides; frees what it no longer needs."""
-        root = self.root
-        out: list[Finding] = []
-        if not self.version_ok and "version" in root:
-            if root["version"] != "2.1.0":
-                raise self.error(f'"version" is {root["version"]!r}: only SARIF 2.1.0 is read')
-            self.version_ok = True
-        _prune(root, _ROOT_KEYS, final)
-        runs = root.get("runs")
-        if runs is None:
-            if final:
-                raise self.error(self._not_sarif())
-            return out
-        if type(runs) is not list:
-            raise self.error('"runs" is not an array')
-        all_runs = final or _last_key(root) != "runs"
-        while self.run < len(runs):
-            run = runs[self.run]
-            if type(run) is not dict:
-                raise self.error(f"runs[{self.run}] is not an object")
-            complete = all_runs or self.run < len(runs) - 1
-            try:
-                self._step(run, complete, out)
-            except Malformed as exc:
-                raise self.error(f"runs[{self.run}]: {exc}") from None
-            if not complete or self.done:
-                return out
-            runs[self.run] = None
-            self.run += 1
-            self._new_run()
-        if final:
-            if not self.version_ok:
-                raise self.error(self._not_sarif())
-            if not runs and not self.allow_empty:
-                raise self.error('"runs" is empty: the scanner reported no results section')
-        return out
-
-    def _not_sarif(self) -> str:
-        if "runs" in self.root:
-            return 'not a SARIF log: no "version" key (SARIF 2.1.0 says "version": "2.1.0")'
-        if "version" in self.root:
-            return 'no "runs" key: a SARIF log lists its runs in "runs"'
-        return 'not a SARIF log: the JSON object has neither "version" nor "runs"'
-
-    def _step(self, run: dict[str, Any], complete: bool, out: list[Finding]) -> None:
-        """Read what has arrived of the current run."""
-        last = _last_key(run)
-        if self.only is not None and self.run not in self.only:
-            _prune(run, frozenset(), complete)  # read in full by pass 1
-            return
-        if self.later and self.deferred_from is None:
-            self.deferred_from = 0  # after a run left to the second pass, in order
-        ctx, changed = self.ctx, False  # changed: held results may be decided now
-        if ctx is None:
-            if self.only is not None:
-                ctx = self.only[self.run][1]
-            elif "tool" in run and (complete or last != "tool"):
-                ctx = RunContext(self.run, run["tool"], self.overrides)
-                run["tool"] = None
-            elif complete:
-                ctx = RunContext(self.run, None, self.overrides)
-            if ctx is not None:
-                self.make = maker(ctx, self.path, _FindingTwin, Finding)
-                self.ctx, changed = ctx, True
-        if ctx is not None and not ctx.ready:
-            if "invocations" in run and (complete or last != "invocations"):
-                ctx.set_invocations(run["invocations"])
-                run["invocations"] = None
-                changed = True
-            elif complete:
-                ctx.set_invocations(None)
-                changed = True
-        _prune(run, _RUN_KEYS if self.only is None else _RESULTS_KEY, complete)
-        if self.pending and changed:
-            self._flush(out)
-        results = run.get("results")
-        if results is not None:
-            if type(results) is not list:
-                raise Malformed("results is not an array")
-            if self.results is None:
-                self.results = results
-            elif results is not self.results:
-                raise Malformed('"results" appears twice')
-            taken = len(results) if complete or last != "results" else len(results) - 1
-            if taken > 0:
-                batch = results[:taken]
-                del results[:taken]
-                self._take(batch, out)
-        if complete:
-            if self.results is None and not self.allow_empty:
-                raise Malformed('no "results" key: the scanner reported no results section')
-            if self.only is not None:
-                self.done = self.run == max(self.only)
-            elif self.deferred_from is not None:
-                assert ctx is not None
-                self.later[self.run] = (self.deferred_from, ctx)
-
-    def _take(self, batch: list[Any], out: list[Finding]) -> None:
-        base = self.seen
-        self.seen += len(batch)
-        if self.only is not None:
-            skip = self.only[self.run][0] - base
-            if skip >= len(batch):
-                return
-            if skip > 0:
-                base, batch = base + skip, batch[skip:]
-        elif self.deferred_from is not None:
-            return  # the second pass reads them
-        made = 0 if self.pending else self._make(batch, base, out)
-        if made < len(batch):
-            self._hold(batch[made:], base + made)
-
-    def _make(self, batch: list[Any], base: int, out: list[Finding]) -> int:
-        """Findings for ``batch`` up to the first result that must wait; how many were made."""
-        if self.make is None:
-            return 0
-        before = len(out)
-        try:
-            out += map(self.make, batch)  # a C loop; on Wait, out keeps what was made before
-        except Wait:
-            pass
-        except (Malformed, AttributeError, TypeError, KeyError, IndexError, ValueError):
-            made = len(out) - before
-            self._raise_for(batch[made:], base + made)
-        return len(out) - before
-
-    def _hold(self, batch: list[Any], base: int) -> None:
-        """Keep results that wait for the run's tool or invocations; too many: a second pass."""
-        pending = self.pending
-        for number, result in enumerate(batch, base):
-            if type(result) is dict:
-                for key in result.keys() - _RESULT_KEYS:
-                    del result[key]
-            pending.append((number, result))
-        if len(pending) > PENDING_LIMIT:
-            self.deferred_from = pending[0][0]
-            pending.clear()
-
-    def _flush(self, out: list[Finding]) -> None:
-        """Findings for the held results that can now be decided, in order."""
-        pending = self.pending
-        made = self._make([result for _, result in pending], pending[0][0], out)
-        del pending[:made]
-
-    def _raise_for(self, batch: list[Any], base: int) -> None:
-        """Find the result of ``batch`` that failed and say why (off the fast path)."""
-        assert self.make is not None
-        for number, result in enumerate(batch, base):
-            where = f"runs[{self.run}].results[{number}]"
-            if type(result) is not dict:
-                raise self.error(f"{where} is not an object")
-            try:
-                self.make(result)
-            except Malformed as exc:
-                raise self.error(f"{where}: {exc}") from None
-            except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
-                raise self.error(f"{where}: {explain(result) or exc}") from None
-        raise AssertionError("a result failed once and not twice")  # pragma: no cover
-
-
-def _json_reason(exc: Exception) -> str:
-    """One line from ijson's (yajl's) error, which spans three lines and may be a bytes repr."""
-    text = str(exc)
-    if text.startswith(("b'", 'b"')):
-        text = text[2:-1].replace("\\n", "\n")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    first = lines[0] if lines else "invalid JSON"
-    if "premature EOF" in first or "Incomplete JSON content" in first:  # yajl, python backend
-        return "truncated: the file ends in the middle of the JSON document"
-    for prefix in ("parse error: ", "lexical error: "):
-        first = first.removeprefix(prefix)
-    near = f" near {lines[1]!r}" if len(lines) > 2 else ""
-    return f"not valid JSON: {first}{near}"
+def _findings(path: str, overrides: Mapping[str, str], allow_empty: bool) -> Iterator[Finding]:
+    hooks = _hooks()
+    with hooks.open(path) as fh:
+        yield from Pass(path, overrides, allow_empty, hooks).findings(fh)
