@@ -355,6 +355,32 @@ def test_a_link_to_another_host_is_not_followed(
         gh(fake_server, tmp_path)
 
 
+def test_a_redirect_on_the_same_host_is_followed(
+    fake_server: FakeServer, github: FakeGitHub, tmp_path: Path
+) -> None:
+    # GitHub answers 301 for a renamed repository; the token goes only to the same host.
+    pull = github.pull("octo/shop-renamed", 42, "dave")
+    github.review(pull, "alice", "APPROVED")
+    inner = github.route
+
+    def route(req: Any) -> Response:
+        if req.path.startswith("/repos/octo/shop/"):
+            moved = req.path.replace("/octo/shop/", "/octo/shop-renamed/")
+            return Response(301, {"message": "Moved Permanently"}, {"Location": moved})
+        return inner(req)
+
+    fake_server.route = route
+    outcome = gh(fake_server, tmp_path)
+    assert outcome.status is Status.PASSED
+    assert [r.path for r in fake_server.requests] == [
+        "/repos/octo/shop/pulls/42",
+        "/repos/octo/shop-renamed/pulls/42",
+        "/repos/octo/shop/pulls/42/reviews",
+        "/repos/octo/shop-renamed/pulls/42/reviews",
+    ]
+    assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in fake_server.requests)
+
+
 def test_the_api_message_never_echoes_the_token(fake_server: FakeServer, tmp_path: Path) -> None:
     fake_server.route = lambda req: Response(
         400, {"message": f"bad header {req.headers['Authorization']}"}

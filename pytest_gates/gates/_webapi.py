@@ -51,6 +51,7 @@ class WebApi:
         self.headers = dict(headers or {})
         self.secrets = [x for x in (secret, parts.password) if x]
         self.credential = credential
+        self._tries = 0
         self.asked: list[str] = []  # "GET /path" of every answered request, for the details
 
     def url(self, path: str) -> str:
@@ -108,6 +109,7 @@ class WebApi:
                 continue
             if resp.status_code >= 500 and attempt < len(BACKOFF) and self._wait(BACKOFF[attempt]):
                 continue
+            self._tries = attempt + 1
             return resp
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -163,7 +165,8 @@ class WebApi:
                 f" (a private resource also answers 404 when {cred} cannot see it)"
             )
         elif status >= 500:
-            problem = f"{self.service} answered {code} for {what}{said} ({len(BACKOFF) + 1} tries)"
+            tries = f"{self._tries} tries" if self._tries > 1 else "no time left to retry"
+            problem = f"{self.service} answered {code} for {what}{said} ({tries})"
         else:
             problem = f"{self.service} answered {code} for {what}{said}"
         raise GateError(self._redact(problem))
