@@ -217,9 +217,9 @@ def message_of(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     if report.skipped and isinstance(longrepr, tuple):
         return str(longrepr[2]).removeprefix("Skipped: ")
-    crash = getattr(longrepr, "reprcrash", None)
-    if crash is not None and getattr(crash, "message", ""):
-        return str(crash.message)
+    message = getattr(getattr(longrepr, "reprcrash", None), "message", None)
+    if message:
+        return str(message)
     text = report.longreprtext.strip()
     return text.splitlines()[-1] if text else report.outcome
 

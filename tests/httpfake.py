@@ -27,6 +27,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    query_all: dict[str, list[str]] = field(default_factory=dict)  # repeated keys (a[]=1&a[]=2)
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -67,6 +68,7 @@ class FakeServer:
                     {k: v[-1] for k, v in parse_qs(parts.query).items()},
                     dict(self.headers.items()),
                     self.rfile.read(length) if length else b"",
+                    parse_qs(parts.query),
                 )
                 server.requests.append(req)
                 resp = server.route(req)
