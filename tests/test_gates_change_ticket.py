@@ -245,6 +245,18 @@ def test_a_refused_token_is_an_error_that_never_shows_it(repo: GitRepo, server: 
     )
 
 
+def test_a_basic_password_echoed_back_is_scrubbed(repo: GitRepo, server: FakeServer) -> None:
+    server.route = lambda req: Response(
+        403, {"errorMessages": [f"user svc-gate with password {TOKEN} may not browse"]}
+    )
+    with pytest.raises(GateError) as info:
+        evaluate(
+            repo.path, verify_url=server.url + "/i/{id}", token=f"svc-gate:{TOKEN}", auth="basic"
+        )
+    assert TOKEN not in str(info.value)
+    assert "(HTTP 403: user svc-gate with password *** may not browse)" in str(info.value)
+
+
 def test_jira_issue_status(tmp_path: Path, server: FakeServer) -> None:
     server.route = jira
     repo = GitRepo(tmp_path)

@@ -235,7 +235,10 @@ def test_settings_are_checked() -> None:
     ]
 
 
-def test_end_to_end_staging_then_production(pytester: pytest.Pytester, profile: Profile) -> None:
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["no-xdist", "xdist"])
+def test_end_to_end_staging_then_production(
+    pytester: pytest.Pytester, profile: Profile, xdist: list[str]
+) -> None:
     repo, _ = stage(pytester, profile, PASSING)
     profile(
         """
@@ -247,7 +250,7 @@ def test_end_to_end_staging_then_production(pytester: pytest.Pytester, profile: 
         """,
         name="production",
     )
-    result = pytester.runpytest("--gate=production")
+    result = pytester.runpytest("--gate=production", *xdist)
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
@@ -261,7 +264,7 @@ def test_end_to_end_staging_then_production(pytester: pytest.Pytester, profile: 
 
     repo.write("hotfix.py", "untested = True\n")
     repo.commit("hotfix straight to production")
-    result = pytester.runpytest("--gate=production")
+    result = pytester.runpytest("--gate=production", *xdist)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [

@@ -152,7 +152,7 @@ class ChangeTicketGate(Gate):
             if s["auth"] == "basic":
                 encoded = base64.b64encode(token.encode()).decode()
                 headers["Authorization"] = f"Basic {encoded}"
-                secrets.append(encoded)
+                secrets += [encoded, token.partition(":")[2]]
             else:
                 headers["Authorization"] = f"Bearer {token}"
         auth = f"with the token of setting 'token' ({s['auth']})" if token else "without a token"
@@ -261,6 +261,6 @@ def _api_message(body: bytes) -> str:
 
 
 def _clean(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
         text = scrub(text, secret)
     return " ".join(text.split())[:300]
