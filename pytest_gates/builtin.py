@@ -14,6 +14,7 @@ BUILTIN_KINDS = (
     "pytest_gates.gates.junit:JUnitGate",
     "pytest_gates.gates.coverage:CoverageGate",
     "pytest_gates.gates.sarif:SarifGate",
+    "pytest_gates.gates.sonar:SonarGate",
     "pytest_gates.gates.document:DocumentGate",
     "pytest_gates.gates.selenium:SeleniumGate",
     "pytest_gates.gates.http_api:ApiGate",
