@@ -18,6 +18,7 @@ BUILTIN_KINDS = (
     "pytest_gates.gates.document:DocumentGate",
     "pytest_gates.gates.selenium:SeleniumGate",
     "pytest_gates.gates.http_api:ApiGate",
+    "pytest_gates.gates.chaos:ChaosGate",
     "pytest_gates.gates.health:HealthGate",
     "pytest_gates.gates.benchmark:BenchmarkGate",
     "pytest_gates.gates.change_ticket:ChangeTicketGate",
