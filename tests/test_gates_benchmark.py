@@ -234,12 +234,14 @@ def test_settings_are_checked() -> None:
     assert check({**DEFAULTS, "max_regression": 5.0}) == [
         "'max_regression' needs a 'baseline' (an earlier benchmark JSON)"
     ]
-    assert check({**DEFAULTS, "limits": {"a": 5, "b": {"p99": 1, "ops": -1, "max": True}}}) == [
+    limits = {"a": 5, "b": {"p99": 1, "ops": -1, "max": True, "mean": "fast", "median": "2.5"}}
+    assert check({**DEFAULTS, "limits": limits}) == [
         "'limits' 'a': give a mapping such as {mean: 5, ops: 1000}, got 5",
         "'limits' 'b': unknown 'p99'; use mean, median, max (milliseconds, at most)"
         " or ops (per second, at least)",
         "'limits' 'b' ops: must be a number > 0, got -1",
         "'limits' 'b' max: must be a number > 0, got True",
+        "'limits' 'b' mean: must be a number > 0, got a string",
     ]
 
 
@@ -301,7 +303,7 @@ def test_end_to_end(
             kind: benchmark
             report: ${GATE_BENCHMARK_JSON:-reports/benchmark.json}
             limits:
-              "test_*": {median: 60000}
+              "test_*": {median: "${GATE_BENCHMARK_MAX_MEDIAN_MS:-60000}"}
               test_sleep: {ops: 1}
             baseline: ${GATE_BENCHMARK_BASELINE:-baseline.json}
             max_regression: ${GATE_BENCHMARK_MAX_REGRESSION:-10}

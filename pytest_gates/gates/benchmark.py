@@ -70,10 +70,10 @@ class BenchmarkGate(Gate):
                         f"'limits' {glob!r}: unknown {stat!r}; use mean, median, max"
                         " (milliseconds, at most) or ops (per second, at least)"
                     )
-                elif isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                    problems.append(
-                        f"'limits' {glob!r} {stat}: must be a number > 0, got {value!r}"
-                    )
+                elif _number(value) is None:
+                    # Not echoed: the value may come from a variable (never shown expanded).
+                    shown = repr(value) if not isinstance(value, str) else "a string"
+                    problems.append(f"'limits' {glob!r} {stat}: must be a number > 0, got {shown}")
         return problems
 
     def evaluate(self, ctx: GateContext) -> Outcome:
@@ -85,7 +85,10 @@ class BenchmarkGate(Gate):
                 " (--benchmark-skip, --benchmark-disable)?"
             )
         rows = {b.key: _Row(b) for b in report.benchmarks}
-        limits: dict[str, dict[str, float]] = s["limits"] or {}
+        limits = {
+            glob: {stat: float(_number(v) or 0) for stat, v in rule.items()}
+            for glob, rule in (s["limits"] or {}).items()
+        }
         unmatched = []
         for glob, rule in limits.items():
             matched = [r for r in rows.values() if _matches(glob, r.bench)]
@@ -180,6 +183,18 @@ class BenchmarkGate(Gate):
             if max_reg is not None:
                 text += f" (<= +{max_reg:g}%)"
         return Outcome.passed(text, **kw)
+
+
+def _number(value: Any) -> float | None:
+    """A limit > 0: a YAML number, or a numeric string (a ``${VAR}`` expands to a string)."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        return None
+    return float(value)
 
 
 def _read(ctx: GateContext, value: str, what: str) -> BenchmarkReport:
