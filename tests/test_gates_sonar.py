@@ -6,6 +6,8 @@ budgets, the project-key flow, and the token kept out of every output."""
 from __future__ import annotations
 
 import logging
+import shutil
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from pytest_gates.context import RunContext
 from pytest_gates.formats.errors import FormatError
 from pytest_gates.formats.sonar import Condition, parse_project_status, read_report_task
 from pytest_gates.gates.sonar import SonarGate
+
+from conftest import DATA
 
 TASK = "AYhSC2-LY0CHkWJxvNA9"
 ANALYSIS = "AYhSC3WDE6ILQDIMAPIp"
@@ -585,6 +589,38 @@ def test_a_task_of_another_organization_is_an_error(
         run(project, env(sonar), organization="acme")
 
 
+# -- TLS with a private CA -----------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_sonar() -> Iterator[FakeSonar]:
+    """The fake server over real TLS, with a certificate of a private test CA."""
+    server = FakeServer()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(DATA / "sonar" / "server.pem", DATA / "sonar" / "server-key.pem")
+    # httpfake has no TLS option: wrap its listening socket before it starts serving.
+    server._httpd.socket = context.wrap_socket(server._httpd.socket, server_side=True)
+    server.url = server.url.replace("http://", "https://")
+    server.start()
+    yield FakeSonar(server)
+    server.stop()
+
+
+def test_a_private_ca_needs_ca_bundle(tmp_path: Path, tls_sonar: FakeSonar, run: Run) -> None:
+    write(tmp_path / ".scannerwork" / "report-task.txt", report_task(tls_sonar.url))
+    tls_sonar.add_task(TASK, ["SUCCESS"])
+    tls_sonar.add_gate(ANALYSIS, "OK")
+    with pytest.raises(GateError) as info:
+        run(tmp_path, env(tls_sonar))
+    assert str(info.value).startswith(f"TLS with {tls_sonar.url} failed (")
+    assert "certificate verify failed" in str(info.value)
+    assert str(info.value).endswith(
+        "if the server uses a private CA, point 'ca_bundle' at its certificate (PEM)"
+    )
+    shutil.copyfile(DATA / "sonar" / "ca.pem", tmp_path / "ca.pem")
+    assert run(tmp_path, env(tls_sonar), ca_bundle="ca.pem").status is Status.PASSED
+
+
 # -- inputs that fail closed ----------------------------------------------------------------
 
 
@@ -682,3 +718,100 @@ def test_the_token_never_appears_in_outcomes_evidence_or_logs(
         run(project, env(sonar))
     assert TOKEN not in str(info.value)
     assert "bad token ***" in str(info.value)
+
+
+# -- end to end: pytest --gate=pr -----------------------------------------------------------
+
+PROFILE = """\
+gates:
+  sonarqube:
+    kind: sonar
+    description: SonarQube quality gate passes
+    poll_interval: 0.05
+    wait: 10
+"""
+
+
+def everything(pytester: pytest.Pytester, result: pytest.RunResult) -> str:
+    """Terminal output, the verdict and every file the run left (evidence included)."""
+    texts = [result.stdout.str(), result.stderr.str()]
+    for path in pytester.path.rglob("*"):
+        if path.is_file() and "report-task" not in path.name:
+            texts.append(path.read_text(errors="replace"))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["no-xdist", "xdist"])
+def test_end_to_end_a_red_gate(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    sonar: FakeSonar,
+    xdist: list[str],
+) -> None:
+    monkeypatch.setenv("SONAR_HOST_URL", sonar.url)
+    monkeypatch.setenv("SONAR_TOKEN", TOKEN)
+    write(pytester.path / ".scannerwork" / "report-task.txt", report_task(sonar.url))
+    write(pytester.path / "gate_profiles" / "pr.yaml", PROFILE)
+    sonar.add_task(TASK, ["PENDING", "IN_PROGRESS", "SUCCESS"])
+    sonar.add_gate(ANALYSIS, "ERROR", DOC_CONDITIONS)
+    result = pytester.runpytest("--gate=pr", *xdist)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED: quality gate ERROR: 4 conditions failed: new_coverage 82.51% < 85%,"
+            " new_blocker_violations 14 > 0, new_critical_violations 1 > 0, open_issues 17;"
+            f" {sonar.url}/dashboard?id=my-project",
+            "measured:  gate ERROR, new_coverage 82.51%, new_blocker_violations 14,*",
+            "threshold: gate OK, new_coverage >= 85%, new_blocker_violations <= 0,*",
+            f"quality gate ERROR on analysis {ANALYSIS} of project my-project",
+            "conditions in ERROR (4):",
+            "  new_coverage 82.51% < 85% (comparator LT, threshold 85, actual 82.50562381034781)",
+            "*re-run this gate: pytest --gate=pr --gate-only sonarqube",
+        ]
+    )
+    verdict = (pytester.path / "gate-verdict.xml").read_text()
+    assert (
+        '<property name="gate.sonarqube.measured" value="gate ERROR, new_coverage 82.51%,'
+        ' new_blocker_violations 14, new_critical_violations 1, open_issues 17" />'
+    ) in verdict
+    assert 'message="quality gate ERROR: 4 conditions failed: new_coverage 82.51%' in verdict
+    assert TOKEN not in everything(pytester, result)
+
+
+def test_end_to_end_a_refused_token_is_named_not_shown(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sonar: FakeSonar
+) -> None:
+    wrong = "squ_ffffffffffffffffffffffffffffffffffffffff"
+    monkeypatch.setenv("SONAR_HOST_URL", sonar.url)
+    monkeypatch.setenv("SONAR_TOKEN", wrong)
+    write(pytester.path / "target" / "sonar" / "report-task.txt", report_task(sonar.url))
+    write(pytester.path / "gate_profiles" / "pr.yaml", PROFILE + "    token: ${SONAR_TOKEN}\n")
+    result = pytester.runpytest("--gate=pr", "-v")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            f"ERROR: {sonar.url} refused the token from setting 'token' (= $SONAR_TOKEN)"
+            " (HTTP 401 Unauthorized): it is wrong, expired or revoked; generate a new user token",
+        ]
+    )
+    assert wrong not in everything(pytester, result)
+
+
+def test_end_to_end_a_green_gate_and_a_bad_setting(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sonar: FakeSonar
+) -> None:
+    monkeypatch.setenv("SONAR_HOST_URL", sonar.url)
+    monkeypatch.setenv("SONAR_TOKEN", TOKEN)
+    write(pytester.path / ".scannerwork" / "report-task.txt", report_task(sonar.url))
+    write(pytester.path / "gate_profiles" / "pr.yaml", PROFILE)
+    sonar.add_task(TASK, ["SUCCESS"])
+    sonar.add_gate(ANALYSIS, "OK", DOC_CONDITIONS[3:4])
+    result = pytester.runpytest("--gate=pr")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["sonarqube*sonar*passed*gate OK*gate OK*"])
+    assert TOKEN not in everything(pytester, result)
+    write(pytester.path / "gate_profiles" / "pr.yaml", PROFILE + "    pass_on: [OK, ERROR]\n")
+    result = pytester.runpytest("--gate=pr")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*'pass_on' may hold OK and WARN, not 'ERROR'*"])
