@@ -348,7 +348,11 @@ def test_the_example_api_suite_fails_against_a_broken_shop(
     assert result.ret == 1
     out = result.stdout.str()
     assert "FAILED: 4 failed of 5 members" in out
-    assert "FAILED tests/api/test_shop_api.py::test_products - AssertionError:" in out
+    assert (
+        "FAILED tests/api/test_shop_api.py::test_products - AssertionError:"
+        f" GET {broken_shop.url}/api/products answered 500: "
+        '{"error": "database unavailable"}'
+    ) in out
     result.stdout.re_match_lines([r"api\s+api\s+failed\s+tests 5, passed 1, failed 4"])
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import xmlschema
 from shopsvc import SHOP, Shop, start_shop
 
 from pytest_gates.api import GateError, Member, Status
@@ -20,7 +21,7 @@ from pytest_gates.context import RunContext
 from pytest_gates.gates import _webdriver
 from pytest_gates.gates.selenium import SeleniumGate, evidence_stem, save_evidence
 
-from conftest import Profile
+from conftest import DATA, Profile
 
 E2E_TESTS = SHOP / "tests" / "e2e" / "test_shop_page.py"
 DEFAULTS = {
@@ -239,6 +240,9 @@ def test_a_broken_shop_fails_with_screenshot_and_page_source(
     ]
     passed = found["tests/e2e/test_shop_page.py::test_page_loads_with_its_title"]
     assert passed.find("system-out") is None
+    xmlschema.XMLSchema(DATA / "schemas" / "junit-10.xsd").validate(
+        pytester.path / "gate-verdict.xml"
+    )
     assert "re-run this gate: pytest --gate=pr --gate-only e2e" in out
 
 
