@@ -90,11 +90,11 @@ def wait_for_new_pid(shop: SupervisedShop, old: int, within: float = 20) -> int:
     raise RuntimeError(f"no new service process answered on {shop.url} within {within} s")
 
 
-def start_supervised(tmp: Path) -> SupervisedShop:
+def start_supervised(tmp: Path, *, broken: bool = False) -> SupervisedShop:
     port = free_port()
     pidfile = tmp / f"shop-{port}.pid"
     args = [sys.executable, str(SHOP / "supervise.py"), "--port", str(port)]
-    args += ["--pidfile", str(pidfile), "--restart-sec", "0.2"]
+    args += ["--pidfile", str(pidfile), "--restart-sec", "0.2"] + (["--broken"] if broken else [])
     supervisor = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     shop = SupervisedShop(f"http://127.0.0.1:{port}", port, supervisor, pidfile)
     try:

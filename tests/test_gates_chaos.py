@@ -27,12 +27,8 @@ from shopsvc import SHOP, Shop, start_shop
 
 from pytest_gates.api import GateError, Outcome, Status
 from pytest_gates.context import RunContext
-from pytest_gates.formats.chaos_journal import (
-    read_journal,
-    redact_journal,
-    redact_text,
-    summarise,
-)
+from pytest_gates.formats.chaos_journal import read_journal, summarise
+from pytest_gates.formats.chaos_secrets import redact_journal, redact_text
 from pytest_gates.formats.errors import FormatError
 from pytest_gates.gates.chaos import ChaosGate
 
@@ -294,6 +290,23 @@ def test_example_without_a_supervisor_fails_after_the_method(tmp_path: Path) -> 
         outcome.details
     )
     assert "  (2 later probes not run)" in outcome.details
+
+
+def test_example_against_a_broken_release_fails_before_the_method(tmp_path: Path) -> None:
+    shop = start_supervised(tmp_path, broken=True)
+    try:
+        before = shop.service_pid()
+        config = {"shop_url": shop.url, "pidfile": str(shop.pidfile)}
+        outcome = run_one(REPO, str(KILL), tmp_path / "evidence", configuration=config)
+        assert shop.service_pid() == before  # the method did not run: nothing was killed
+    finally:
+        shop.stop()
+    assert outcome.status is Status.FAILED
+    assert outcome.summary == (
+        "steady state not met before the method: probe 'products-answer-200' value HTTP 500"
+        " not within tolerance 200; the method did not run"
+    )
+    assert "method: not run" in outcome.details
 
 
 @pytest.mark.parametrize(

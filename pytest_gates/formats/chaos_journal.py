@@ -13,7 +13,8 @@ Knows nothing of pytest or chaoslib: a journal is JSON data.  The rules:
 * Values are shown short: an HTTP provider's output as ``HTTP 200``, a process provider's as
   ``exit 0, stdout '...'``, anything else as JSON cut to 120 characters.
 
-:func:`redact_journal` removes secret values before a journal is saved or shown.
+:mod:`pytest_gates.formats.chaos_secrets` removes secret values before a journal is saved or
+shown.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,14 +34,10 @@ __all__ = [
     "JournalSummary",
     "ProbeResult",
     "read_journal",
-    "redact_journal",
-    "redact_text",
-    "secret_values",
     "summarise",
 ]
 
 _SHORT = 120
-REDACTED = "***"
 
 
 @dataclass(frozen=True)
@@ -331,76 +328,3 @@ def tolerance_text(tolerance: Any) -> str:
 def _cut(text: str, limit: int = _SHORT) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# -- secrets ---------------------------------------------------------------------------
-
-
-def secret_values(*sources: Any) -> list[str]:
-    """Every leaf value of secret mappings (``{scope: {name: value}}`` or flat), longest
-    first so that a secret containing another is replaced whole."""
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list | tuple):
-            for value in node:
-                walk(value)
-        elif isinstance(node, str | int | float) and not isinstance(node, bool):
-            text = str(node)
-            if text.strip():
-                found.add(text)
-
-    for source in sources:
-        walk(source)
-    return sorted(found, key=len, reverse=True)
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value replaced by ``***``.
-
-    Values of 4 characters or more are replaced wherever they occur; shorter ones only when
-    they are the whole text (replacing every ``"a"`` would garble everything).
-    """
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
-        elif text == secret:
-            return REDACTED
-    return text
-
-
-def redact_journal(journal: Any, secrets: Iterable[str]) -> Any:
-    """A copy of the journal with secret values replaced, and the experiment's own
-    ``secrets`` section blanked except for references (``{"type": "env", "key": ...}``
-    names a variable, not a value)."""
-    values = list(secrets)
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, Mapping):
-            return {str(k): walk(v) for k, v in node.items()}
-        if isinstance(node, list | tuple):
-            return [walk(v) for v in node]
-        if isinstance(node, str):
-            return redact_text(node, values)
-        if isinstance(node, int | float) and not isinstance(node, bool):
-            return REDACTED if str(node) in values else node
-        return node
-
-    copy = walk(journal)
-    experiment = copy.get("experiment") if isinstance(copy, dict) else None
-    if isinstance(experiment, dict) and isinstance(experiment.get("secrets"), dict):
-        experiment["secrets"] = {
-            scope: _blank(section) for scope, section in experiment["secrets"].items()
-        }
-    return copy
-
-
-def _blank(section: Any) -> Any:
-    if isinstance(section, dict):
-        if section.get("type") in ("env", "vault"):
-            return section
-        return {k: _blank(v) for k, v in section.items()}
-    return REDACTED

@@ -23,15 +23,10 @@ the main thread), and with the process kept tidy for the rest of the pytest sess
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-import sys
 import threading
-import time
 import traceback
-import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +34,8 @@ from typing import Any
 import yaml
 
 from ..api import GateError
-from ..formats.chaos_journal import redact_text, secret_values
+from ..formats.chaos_secrets import redact_text, secret_values
+from ._chaosguard import collected_warnings, on_sys_path, run_log
 
 ROLLBACK_STRATEGIES = ("default", "always", "never", "deviated")
 INSTALL = "pip install 'pytest-gates[chaos]' (chaostoolkit-lib)"
@@ -113,11 +109,12 @@ def validate(
         declared = experiment.get(key)
         if isinstance(declared, dict):
             checked[key] = {k: given.get(k, v) for k, v in declared.items()}
-    with _on_sys_path(path.parent), _collected_warnings() as notes:
+    with on_sys_path(path.parent), collected_warnings() as notes:
         try:
             ensure_experiment_is_valid(checked)
         except ChaosException as exc:
-            raise GateError(f"{path}: invalid experiment ({type(exc).__name__}): {exc}") from None
+            text = redact_text(str(exc), secret_values(secrets, _inline_secrets(experiment)))
+            raise GateError(f"{path}: invalid experiment ({type(exc).__name__}): {text}") from None
     return notes
 
 
@@ -162,9 +159,9 @@ def run(
     known = secret_values(secrets, _inline_secrets(experiment))
     spy = _spy(known)
     with (
-        _on_sys_path(path.parent),
-        _collected_warnings() as warned,
-        _run_log(known) as log,
+        on_sys_path(path.parent),
+        collected_warnings() as warned,
+        run_log(known) as log,
     ):
         try:
             journal = _run(
@@ -298,78 +295,3 @@ def _ignored(
             f" {', '.join(extra)}"
         )
     return notes
-
-
-@contextlib.contextmanager
-def _on_sys_path(folder: Path) -> Iterator[None]:
-    entry = str(folder.resolve())
-    added = entry not in sys.path
-    if added:
-        sys.path.insert(0, entry)
-    try:
-        yield
-    finally:
-        if added:
-            with contextlib.suppress(ValueError):
-                sys.path.remove(entry)
-
-
-@contextlib.contextmanager
-def _collected_warnings() -> Iterator[list[str]]:
-    notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield notes
-    for w in caught:
-        if issubclass(w.category, ResourceWarning):
-            continue  # chaoslib's HTTP provider leaves its sessions to the garbage collector
-        text = f"chaoslib warning ({w.category.__name__}): {w.message}"
-        if text not in notes:
-            notes.append(text)
-
-
-class _Redact(logging.Filter):
-    """Redacts every record of the ``chaostoolkit`` logger before any handler sees it
-    (its own run log, pytest's capture, a handler the project installed)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = secrets
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if record.exc_info:
-            text += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
-            record.exc_info = None
-            record.exc_text = None
-        record.msg = redact_text(text, self.secrets)
-        record.args = ()
-        return True
-
-
-class _Collect(logging.Handler):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(logging.INFO)
-        self.lines = lines
-
-    def emit(self, record: logging.LogRecord) -> None:
-        stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
-        self.lines.append(f"[{stamp} {record.levelname}] {record.getMessage()}")
-
-
-@contextlib.contextmanager
-def _run_log(secrets: list[str]) -> Iterator[list[str]]:
-    logger = logging.getLogger("chaostoolkit")
-    lines: list[str] = []
-    redact, collect = _Redact(secrets), _Collect(lines)
-    level = logger.level
-    if logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
-    logger.addFilter(redact)
-    logger.addHandler(collect)
-    try:
-        yield lines
-    finally:
-        logger.removeHandler(collect)
-        logger.removeFilter(redact)
-        logger.setLevel(level)

@@ -27,7 +27,8 @@ from ..api import (
     SuiteGate,
     suite_outcome,
 )
-from ..formats.chaos_journal import redact_journal, redact_text, secret_values, summarise
+from ..formats.chaos_journal import summarise
+from ..formats.chaos_secrets import redact_journal, redact_text, secret_values
 from . import _chaosrun
 from ._chaosrun import ROLLBACK_STRATEGIES
 
