@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -43,7 +43,6 @@ class SonarApi:
     backoff: float  # first pause between retries, doubled each time
     sleep: Callable[[float], None]
     verify: bool | str = True
-    calls: list[str] = field(default_factory=list)  # "GET <url> -> <status>", for details
 
     def url(self, path: str, params: Mapping[str, str]) -> str:
         return f"{self.host}/{path}?{urlencode(params)}"
@@ -82,11 +81,12 @@ class SonarApi:
                 problem = f"no answer within {timeout:.1f} s"
             except requests.exceptions.ConnectionError as exc:
                 problem = f"connection failed: {_reason(exc)}"
+            except requests.exceptions.ChunkedEncodingError as exc:  # cut off mid-answer
+                problem = f"answer broken off: {_reason(exc)}"
             except requests.exceptions.RequestException as exc:
                 raise GateError(f"cannot call {url}: {type(exc).__name__}: {exc}") from None
             else:
                 status = resp.status_code
-                self.calls.append(f"GET {url} -> {status}")
                 log.debug("GET %s -> %s", url, status)
                 if status == 200:
                     return self._json(resp, url)
