@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -366,11 +367,12 @@ def _clean(text: str) -> str:
     return _ILLEGAL_XML.sub("\ufffd", text)
 
 
-def revision(rootdir: Path) -> str:
+def revision(rootdir: Path, getenv: Callable[[str], str | None] = os.environ.get) -> str:
     """The commit under test: from the CI's variables, else from git, else 'unknown'."""
     for name in REVISION_VARIABLES:
-        if os.environ.get(name):
-            return os.environ[name]
+        value = getenv(name)
+        if value:
+            return value
     try:
         done = subprocess.run(
             ["git", "rev-parse", "HEAD"],

@@ -59,7 +59,7 @@ class VerdictGate(Gate):
             found = read_verdict(path)
         except FormatError as exc:
             raise GateError(f"cannot read the {want} verdict {exc}") from None
-        current = revision(ctx.rootdir)
+        current = revision(ctx.rootdir, ctx.env)
         if current == "unknown":
             raise GateError(
                 "this run's revision is unknown (no CI commit variable such as GITHUB_SHA or"
