@@ -87,6 +87,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, make_dataclass
+from itertools import islice
 from types import MappingProxyType
 from typing import BinaryIO
 
@@ -97,6 +98,14 @@ from .sarif_ijson import Hooks
 from .sarif_make import MESSAGE_LIMIT
 from .sarif_pass import Pass
 from .sarif_severity import SEVERITIES
+
+try:
+    from .sarif_bytes import HandOver
+    from .sarif_fast import FastReader
+except ImportError:  # msgspec is not installed: the streamed reader reads every file
+    _FAST = False
+else:
+    _FAST = True
 
 __all__ = ["MESSAGE_LIMIT", "SEVERITIES", "Finding", "read_sarif"]
 
@@ -185,6 +194,17 @@ def _hooks() -> Hooks:
 
 
 def _findings(path: str, overrides: Mapping[str, str], allow_empty: bool) -> Iterator[Finding]:
+    """The fast reader's findings until it hands over, then the streamed reader's from there
+    (it reads the file from the start again: findings come in file order from both)."""
     hooks = _hooks()
     with hooks.open(path) as fh:
-        yield from Pass(path, overrides, allow_empty, hooks).findings(fh)
+        done = 0
+        if _FAST and fh.seekable():
+            try:
+                for batch in FastReader(fh, path, overrides, allow_empty, hooks).batches():
+                    done += len(batch)
+                    yield from batch
+                return
+            except HandOver:
+                fh.seek(0)
+        yield from islice(Pass(path, overrides, allow_empty, hooks).findings(fh), done, None)

@@ -19,6 +19,7 @@ __all__ = [
     "CACHE_LIMIT",
     "MESSAGE_LIMIT",
     "NOT_IN_EFFECT",
+    "Made",
     "explain",
     "first_value",
     "maker",
