@@ -271,7 +271,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    from .suite import MEMBER_DATA, MEMBER_EVIDENCE, ON_FAILURE, jsonable, owner
+    from .suite import CHECK_STATUS, MEMBER_DATA, MEMBER_EVIDENCE, ON_FAILURE, jsonable, owner
 
     report = yield
     gate_id = owner(item) if STATE_KEY in item.config.stash else None
@@ -286,6 +286,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             "data": jsonable(item.stash.get(MEMBER_DATA, {})),
             "evidence": list(evidence),
         }
+        if report.when == "call" and item.stash.get(CHECK_STATUS, None) == "error":
+            report.gate_member["status"] = "error"  # could not evaluate: not a failure
     outcome = item.stash.get(OUTCOME_KEY, None)  # set by gate items only
     if outcome is not None and report.when == "call":
         from .nodes import GateItem, explain
@@ -320,6 +322,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    member = getattr(report, "gate_member", None)
+    if member is not None and member.get("status") == "error" and report.when == "call":
+        return "error", "E", ("ERROR", {"red": True})
     gate = getattr(report, "gate", None)
     if gate is None or report.when != "call" or gate["status"] == Status.PASSED.value:
         return None

@@ -32,6 +32,8 @@ MEMBER_DATA = pytest.StashKey[dict[str, Any]]()
 MEMBER_EVIDENCE = pytest.StashKey[list[str]]()
 # On a member item: callbacks that save evidence when the member fails (a screenshot...).
 ON_FAILURE = pytest.StashKey[list[Callable[[pytest.Item], list[str]]]]()
+# On a check item: its outcome's status (an error is not a failure).
+CHECK_STATUS = pytest.StashKey[str]()
 BINDINGS = pytest.StashKey[dict[str, "SuiteBinding"]]()
 RESULTS = pytest.StashKey[dict[str, dict[str, Member]]]()
 
@@ -165,6 +167,7 @@ class CheckItem(pytest.Item):
         data = self.stash.setdefault(MEMBER_DATA, {})
         data.update(outcome.measured)
         self.stash.setdefault(MEMBER_EVIDENCE, []).extend(outcome.evidence)
+        self.stash[CHECK_STATUS] = outcome.status.value
         if outcome.status is not Status.PASSED:
             raise CheckFailure(outcome)
 
@@ -217,6 +220,8 @@ def message_of(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     if report.skipped and isinstance(longrepr, tuple):
         return str(longrepr[2]).removeprefix("Skipped: ")
+    if isinstance(longrepr, str):  # a check's own explanation: its first line is the summary
+        return longrepr.strip().splitlines()[0] if longrepr.strip() else report.outcome
     message = getattr(getattr(longrepr, "reprcrash", None), "message", None)
     if message:
         return str(message)
@@ -231,7 +236,7 @@ def record_report(config: pytest.Config, report: pytest.TestReport) -> None:
         return
     results = config.stash.setdefault(RESULTS, {}).setdefault(info["gate"], {})
     previous = results.get(report.nodeid)
-    status = member_status(report, previous.status if previous else None)
+    status = info.get("status") or member_status(report, previous.status if previous else None)
     changed = previous is None or status != previous.status
     message = message_of(report) if changed and status != "passed" else ""
     results[report.nodeid] = Member(

@@ -131,7 +131,7 @@ class Verdict:
         from .suite import member_status, message_of
 
         case = self.members.get(report.nodeid)
-        status = member_status(report, case.status if case else None)
+        status = info.get("status") or member_status(report, case.status if case else None)
         if case is None:
             case = MemberCase(info["gate"], report.nodeid, status, "", "", 0.0, [])
             self.members[report.nodeid] = case

@@ -35,6 +35,8 @@ class Shop:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
 
 
 def free_port() -> int:

@@ -36,6 +36,8 @@ class Demo(SuiteGate):
 
     def _run(self, value):
         def run(ctx):
+            if value.startswith("err"):
+                raise GateError(f"check {value} cannot reach its server")
             if value.startswith("fail"):
                 return Outcome.failed(f"check {value} failed", measured={"latency_ms": 7})
             return Outcome.passed(f"check {value} ok", measured={"latency_ms": 3})
@@ -368,3 +370,20 @@ def test_verdict_with_members_is_valid_junit(
     suite = next(iter(junitparser.JUnitXml.fromfile(str(path))))
     # 4 tests + 2 checks + 2 gates; failures: test_checkout, fail-x, both gates; 1 skipped.
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (8, 4, 0, 1)
+
+
+def test_a_check_that_cannot_evaluate_is_an_error(
+    project: pytest.Pytester, profile: Profile
+) -> None:
+    profile("gates:\n  api:\n    kind: demo\n    checks: [ok, err-x]\n")
+    result = project.runpytest("--gate=pr", "-v")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*gate:pr::api[[]err-x[]] ERROR*"])
+    result.stdout.re_match_lines([r"api\s+demo\s+failed\s+tests 2, passed 1, failed 0, errors 1"])
+    # The gate's list names the check's summary line, not the last line of its text.
+    assert "ERROR gate:pr::api[err-x] - ERROR: check err-x cannot reach its server" in (
+        result.stdout.str()
+    )
+    case = cases(verdict(project))["gate:pr::api[err-x]"]
+    assert case.find("error") is not None
+    assert case.find("failure") is None
