@@ -189,8 +189,17 @@ def _resolve(
     if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
         raise ProfileError([f"{path}:{doc.lines['extends']}: 'extends' must be a name or a list"])
     for parent in parents:
+        search = [path.parent, *dirs]
+        if parent == path.stem:
+            # A profile that extends its namesake (a project's pr.yaml with `extends: pr`)
+            # means the next one on the search path, e.g. the built-in.
+            here = path.parent.resolve()
+            later = [i for i, d in enumerate(dirs) if d.resolve() == here]
+            search = (
+                list(dirs[later[0] + 1 :]) if later else [d for d in dirs if d.resolve() != here]
+            )
         try:
-            parent_path = find(parent, [path.parent, *dirs], base=path.parent)
+            parent_path = find(parent, search, base=path.parent)
         except ProfileNotFound as exc:
             raise ProfileError([f"{path}:{doc.lines['extends']}: {exc}"]) from None
         _, inherited = _resolve(parent_path, dirs, chain, (*stack, resolved))

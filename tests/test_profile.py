@@ -123,6 +123,24 @@ def test_extends_cycle_is_reported(tmp_path: Path) -> None:
         load("a", [tmp_path], KINDS, {})
 
 
+def test_extends_its_namesake_takes_the_next_on_the_search_path(tmp_path: Path) -> None:
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    project.mkdir()
+    shared.mkdir()
+    write(
+        shared,
+        "pr.yaml",
+        "gates:\n  t: {kind: junit, reports: [a.xml]}\n  u: {kind: junit, reports: [u.xml]}\n",
+    )
+    write(project, "pr.yaml", "extends: pr\ngates:\n  u: {enabled: false}\n")
+    profile = load("pr", [project, shared], KINDS, {})
+    assert [g.id for g in profile.gates] == ["t"]
+    assert profile.chain == ("pr", "pr")
+    # With nothing further down the path, it is an error, not a cycle or a silent no-op.
+    with pytest.raises(ProfileError, match="unknown gate profile 'pr'"):
+        load("pr", [project], KINDS, {})
+
+
 def test_env_expansion(tmp_path: Path) -> None:
     write(
         tmp_path,
