@@ -1101,3 +1101,215 @@ def test_real_bandit(planted: Path) -> None:
         10,
         "return subprocess.call(command, shell=True)",
     )
+
+
+# -- the two readers: msgspec slices (fast) and the ijson stream ------------------------------
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """read_sarif with the fast reader turned off: the ijson reader reads every file."""
+
+    def read(path: Path, **kwargs: Any) -> list[Finding]:
+        with monkeypatch.context() as patch:
+            patch.setattr(sarif, "_FAST", False)
+            return list(read_sarif(path, **kwargs))
+
+    return read
+
+
+def fast_only(path: Path, **kwargs: Any) -> list[Finding]:
+    """The fast reader alone: fails (HandOver) where it would hand over."""
+    from pytest_gates.formats.sarif_fast import FastReader
+
+    out: list[Finding] = []
+    with open(path, "rb") as fh:
+        reader = FastReader(fh, str(path), {}, kwargs.get("allow_empty", False), sarif._hooks())
+        for batch in reader.batches():
+            out += batch
+    return out
+
+
+def test_fast_reader_is_on() -> None:
+    assert sarif._FAST  # msgspec is installed here (CI too)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fast_reader_reads_every_valid_corpus_file_as_the_stream_does(
+    name: str, streamed: Any
+) -> None:
+    """Without handing over: results before tool (ruff, Semgrep, cppcheck) and results whose
+    level comes from invocations or rules (CodeQL, Gitleaks, Grype) included."""
+    expected = streamed(SARIF / name, allow_empty=True)
+    assert fast_only(SARIF / name, allow_empty=True) == expected
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid_files_get_the_stream_reason(name: str, streamed: Any) -> None:
+    from pytest_gates.formats.sarif_bytes import HandOver
+
+    with pytest.raises(HandOver):
+        fast_only(SARIF / name)
+    with pytest.raises(FormatError) as info:
+        streamed(SARIF / name)
+    assert reason(SARIF / name) == info.value.reason
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The benchmark's files (Trivy-like and Semgrep-like runs, 1 KB results), compact and
+    indented, 3,000 results."""
+    out = tmp_path_factory.mktemp("generated")
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"
+    paths = {}
+    for style in ("compact", "pretty"):
+        path = out / f"{style}.sarif"
+        more = ["--pretty"] if style == "pretty" else []
+        subprocess.run(
+            [sys.executable, str(script), "sarif", str(path), "--results", "3000", *more],
+            check=True,
+            capture_output=True,
+        )
+        paths[style] = path
+    return paths
+
+
+@pytest.mark.parametrize("style", ["compact", "pretty"])
+@pytest.mark.parametrize("chunk", [1 << 10, 1 << 13, 1 << 16])
+def test_fast_reader_slices_give_the_stream_findings(
+    generated: dict[str, Path],
+    streamed: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    style: str,
+    chunk: int,
+) -> None:
+    """Slices of 2 KB to 128 KB: cut between elements found by the bytes between them."""
+    expected = streamed(generated[style])
+    assert len(expected) == 3000
+    monkeypatch.setattr(sarif, "_CHUNK", chunk)
+    assert fast_only(generated[style]) == expected
+
+
+def test_fast_reader_memory_is_bounded(generated: dict[str, Path]) -> None:
+    tracemalloc.start()
+    try:
+        total = sum(1 for _ in read_sarif(generated["compact"]))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert total == 3000
+    assert peak < 2_000_000, peak  # the file is 3.8 MB
+
+
+def test_python_backend_of_the_stream(
+    monkeypatch: pytest.MonkeyPatch, all_findings: dict[str, list[Finding]], streamed: Any
+) -> None:
+    monkeypatch.setattr(sarif, "_BACKEND", "python")
+    for name, expected in all_findings.items():
+        assert streamed(SARIF / name, allow_empty=True) == expected, name
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"level": 3},  # not a string: the level is not understood, the next row decides
+        {"ruleIndex": 0, "kind": True},
+        {"locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}}}, 5]},
+        {"properties": {"tags": "HIGH"}},  # not an array: not Trivy's tag
+        {"properties": {"security-severity": [9.8]}},
+        {"message": {"text": "m", "arguments": "x"}},
+        {"suppressions": [{"status": 3}]},
+        {"fingerprints": {"a": [1, 2]}},
+        {"rule": {"id": 5}},
+    ],
+)
+def test_results_the_structs_do_not_take_are_read_by_the_stream(
+    tmp_path: Path, streamed: Any, result: dict[str, Any]
+) -> None:
+    path = write(tmp_path, [run([{"level": "note"}, result, {"level": "error"}], [{"id": "R1"}])])
+    expected = streamed(path)
+    assert len(expected) == 3
+    assert list(read_sarif(path)) == expected
+
+
+def test_hand_over_after_findings_keeps_order_and_reason(tmp_path: Path, streamed: Any) -> None:
+    """Run 0 is read by the fast reader; run 1 has a bad rule index: the stream reads the
+    file again, skips what was given already and says what is wrong."""
+    good = run([{"ruleIndex": 0, "message": {"text": str(i)}} for i in range(5)], [{"id": "R"}])
+    bad = run([{"level": "note"}, {"ruleIndex": 7}], [{"id": "R"}])
+    path = write(tmp_path, [good, bad])
+    got: list[Finding] = []
+    with pytest.raises(FormatError) as info:
+        got.extend(read_sarif(path))
+    assert (
+        info.value.reason
+        == "runs[1].results[1]: ruleIndex 7 is out of range (tool.driver has 1 rule)"
+    )
+    assert [f.message for f in got] == ["0", "1", "2", "3", "4", ""]
+    with pytest.raises(FormatError):
+        streamed(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        # in members the fast reader skips: msgspec does not check the strings it skips
+        (
+            b'{"version": "2.1.0", "runs": [{"tool": {}, "results": [], "artifacts": ["\xff"]}]}',
+            "not valid JSON: invalid bytes in UTF8 string",
+        ),
+        (
+            b'{"version": "2.1.0", "runs": [{"tool": {}, "results": [{"codeFlows": "\xc3"}]}]}',
+            "not valid JSON: invalid bytes in UTF8 string",
+        ),
+        (
+            b'{"version": "2.1.0", "runs": [{"tool": {}, "results": [], "graphs": [1, 2,]}]}',
+            "not valid JSON",
+        ),
+        (
+            b'{"version": "2.1.0", "runs": [{"tool": {}, "results": [{"stacks": [}]}]}',
+            "not valid JSON",
+        ),
+        (b'{"version": "2.1.0", "runs": [{"tool": {}, "results": [{}, ]}]}', "not valid JSON"),
+        (b'{"version": "2.1.0", "runs": [{"tool": {}, "results": [{} {}]}]}', "not valid JSON"),
+        (b'{"version": "2.1.0", "runs": [{"tool": {}, "results": [{}]}]}  x', "not valid JSON"),
+        (
+            b'{"version": "2.1.0", "runs": [{"tool": {}, "results": [{"level": "error"}]}',
+            "truncated",
+        ),
+    ],
+)
+def test_bad_json_anywhere_is_an_error(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "bad.sarif"
+    path.write_bytes(content)
+    assert reason(path).startswith(expected)
+
+
+def test_large_skipped_members_are_checked_piece_by_piece(tmp_path: Path) -> None:
+    """A member the reader does not use, larger than what it skips whole, is walked member by
+    member (memory stays bounded) and still checked."""
+    graphs = [{"nodes": [{"id": f"n{i}", "label": {"text": "x" * 50}}] * 3} for i in range(3000)]
+    path = write(tmp_path, [{**run([{"level": "error"}]), "graphs": graphs}])
+    assert [f.severity for f in fast_only(path)] == ["high"]
+    broken = tmp_path / "broken.sarif"
+    broken.write_bytes(path.read_bytes().replace(b'"n2999"', b'"n2999\xff"'))
+    assert reason(broken).startswith("not valid JSON: invalid bytes in UTF8 string")
+
+
+def test_results_left_for_later_are_read_from_the_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: list[str], streamed: Any
+) -> None:
+    """Results before their tool, too many to stay in the buffer: skipped, then read again
+    from the same file (one more open), in order with the runs after them."""
+    monkeypatch.setattr(sarif, "_CHUNK", 1024)
+    results = [
+        {"ruleIndex": i % 2, "message": {"text": f"{i} " + "x" * 100}, "codeFlows": [{"k": "v"}]}
+        for i in range(2_000)
+    ]
+    path = reordered(tmp_path, results)
+    expected = streamed(path)
+    opened.clear()
+    got = fast_only(path)
+    assert got == expected
+    assert [f.message.split()[0] for f in got[:3]] == ["0", "1", "2"]
+    assert len(opened) == 1  # fast_only opened the file itself: this is the second read
