@@ -3,6 +3,7 @@ and the packaging (built-in profiles inside the wheel)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -17,9 +18,11 @@ from conftest import REPO
 EXAMPLE = REPO / "examples" / "webshop"
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, check=False
+        [sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, check=False, env=env
     )
 
 
@@ -104,13 +107,50 @@ def test_a_red_example_fails_and_says_how_to_rerun(shop: Path) -> None:
     assert "1 failed, 3 deselected" in again.stdout
 
 
-def test_the_staging_and_production_profiles_on_the_example(shop: Path) -> None:
+def test_the_staging_evidence_gates_on_the_example_and_production_chained(shop: Path) -> None:
+    """The webshop has staging's evidence (JUnit, SARIF) but no deployment: those gates pass;
+    the suites need STAGING_URL and say so. Production then accepts that staging verdict only
+    for the same revision."""
     make_reports(shop)
-    for name in ("staging", "production"):
-        done = run(["pytest", f"--gate={name}", "-p", "no:cacheprovider"], shop)
-        assert done.returncode == 0, done.stdout + done.stderr
-        for gate in ("unit-tests", "integration-tests", "vulnerabilities", "secrets"):
-            assert re.search(rf"^{gate} +\w+ +passed", done.stdout, re.M), done.stdout
+    evidence = "unit-tests,integration-tests,vulnerabilities,secrets"
+    env = {**os.environ, "GITHUB_SHA": "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}
+    env.pop("STAGING_URL", None)
+    done = run(
+        [
+            "pytest",
+            "--gate=staging",
+            "--gate-only",
+            evidence,
+            "--gate-verdict=out/staging.xml",
+            "-p",
+            "no:cacheprovider",
+        ],
+        shop,
+        env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for gate in evidence.split(","):
+        assert re.search(rf"^{gate} +\w+ +passed", done.stdout, re.M), done.stdout
+    suites = run(
+        ["pytest", "--gate=staging", "--gate-only", "e2e", "-p", "no:cacheprovider"], shop, env
+    )
+    assert suites.returncode == 1
+    assert "environment variable STAGING_URL is not set" in suites.stdout
+
+    env["GATE_STAGING_VERDICT"] = "out/staging.xml"
+    args = [
+        "pytest",
+        "--gate=production",
+        "--gate-only",
+        "staging-passed",
+        "-p",
+        "no:cacheprovider",
+    ]
+    done = run(args, shop, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    other = run(args, shop, {**env, "GITHUB_SHA": "0" * 40})
+    assert other.returncode == 1, other.stdout
+    assert "4b825dc642cb6eb9a060e54bf8d69288fbee4904" in other.stdout
 
 
 def test_a_lint_error_fails_the_pr_gate(shop: Path) -> None:

@@ -16,6 +16,7 @@ from pytest_gates.gates.sarif import SarifGate
 from pytest_gates.plugin import builtin_profile_dir
 from pytest_gates.profile import ProfileError, ProfileNotFound, expand, find, load
 
+REPO_ROOT = Path(__file__).parent.parent
 KINDS: dict[str, type[Gate]] = {"junit": JUnitGate, "coverage": CoverageGate, "sarif": SarifGate}
 
 
@@ -258,29 +259,97 @@ def test_find_by_name_and_path_and_not_found(tmp_path: Path) -> None:
     )
 
 
+BUILTIN_ENV = {
+    "STAGING_URL": "https://staging.example.test",
+    "PRODUCTION_HEALTH_URL": "https://shop.example.test/health",
+    "ALERTMANAGER_URL": "http://alertmanager.example.test:9093",
+}
+
+
+def builtin_kinds() -> dict[str, type[Gate]]:
+    from pytest_gates.builtin import pytest_gates_register_kinds
+    from pytest_gates.kinds import KindRegistry
+
+    registry = KindRegistry()
+    pytest_gates_register_kinds(registry)
+    return registry.kinds
+
+
 @pytest.mark.parametrize("name", ["pr", "staging", "production"])
 def test_builtin_profiles_are_valid(name: str) -> None:
-    profile = load(name, [builtin_profile_dir()], KINDS, {})
+    profile = load(name, [builtin_profile_dir()], builtin_kinds(), BUILTIN_ENV)
     assert profile.gates, f"built-in profile {name} has no gates"
-    assert all(g.error is None for g in profile.gates)
+    assert [(g.id, g.error) for g in profile.gates if g.error] == []
+    assert all(g.blocking for g in profile.gates)
 
 
-def test_builtin_pr_expresses_tests_and_coverage_of_the_design() -> None:
-    profile = load("pr", [builtin_profile_dir()], KINDS, {"GATE_MIN_TESTS": "60"})
-    assert profile.gate("tests").settings["min_tests"] == 60
-    assert profile.gate("tests").settings["max_failures"] == 0
-    assert profile.gate("coverage").settings["min_line"] == 50.0
-    assert SarifGate(profile.gate("lint").settings).limits() == {"critical": 0, "high": 0}
-    assert SarifGate(profile.gate("secrets").settings).limits() == dict.fromkeys(
+def test_builtin_profiles_need_their_deployment_variables() -> None:
+    # Unset, the gates that need them are errors naming the variable (fail closed).
+    staging = load("staging", [builtin_profile_dir()], builtin_kinds(), {})
+    errors = {g.id: g.error for g in staging.gates if g.error}
+    assert set(errors) == {"e2e", "api", "chaos"}
+    assert all("STAGING_URL" in (e or "") for e in errors.values())
+
+
+# The "Quality Gates" table of shared/seed/pipeline-architecture.md, line for line: each line
+# of the design -> (profile, gate id, kind). The README's table says the same.
+SEED_TABLE = {
+    "All tests pass (60/60)": ("pr", "tests", "junit"),
+    "Code coverage > 50%": ("pr", "coverage", "coverage"),
+    "No linting errors": ("pr", "lint", "sarif"),
+    "SonarQube quality gate pass": ("pr", "sonarqube", "sonar"),
+    "1+ approving review": ("pr", "review", "approvals"),
+    "All unit tests pass": ("staging", "unit-tests", "junit"),
+    "Integration tests pass": ("staging", "integration-tests", "junit"),
+    "E2E tests pass (Selenium)": ("staging", "e2e", "selenium"),
+    "API tests pass": ("staging", "api", "api"),
+    "No CRITICAL vulnerabilities": ("staging", "vulnerabilities", "sarif"),
+    "Performance benchmarks met": ("staging", "performance", "benchmark"),
+    "Successful staging deployment": ("production", "staging-passed", "verdict"),
+    "Manual approval from 2 reviewers": ("production", "approvals", "approvals"),
+    "No active incidents": ("production", "incidents", "incidents"),
+    "Change management ticket": ("production", "change-ticket", "change-ticket"),
+    "Rollback plan documented": ("production", "rollback-plan", "document"),
+}
+SEED = REPO_ROOT.parent / "shared" / "seed" / "pipeline-architecture.md"
+
+
+def test_builtin_profiles_express_the_seed_table_line_for_line() -> None:
+    if not SEED.is_file():
+        pytest.skip(f"the design document is not beside the clone ({SEED})")
+    text = SEED.read_text(encoding="utf-8")
+    table = text[
+        text.index("Pull Request Gates:") : text.index("```", text.index("Pull Request Gates:"))
+    ]
+    lines = [line.split("✅", 1)[1].strip() for line in table.splitlines() if "✅" in line]
+    assert lines == list(SEED_TABLE)
+    kinds = builtin_kinds()
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    for line, (name, gate_id, kind) in SEED_TABLE.items():
+        gate = load(name, [builtin_profile_dir()], kinds, BUILTIN_ENV).gate(gate_id)
+        assert gate.kind == kind, line
+        assert f"| {line} | `{name}` | `{gate_id}` |" in readme, line
+
+
+def test_builtin_thresholds_are_the_designs() -> None:
+    kinds = builtin_kinds()
+    env = {**BUILTIN_ENV, "GATE_MIN_TESTS": "60"}
+    pr = load("pr", [builtin_profile_dir()], kinds, env)
+    assert pr.gate("tests").settings["min_tests"] == 60
+    assert pr.gate("tests").settings["max_failures"] == 0
+    assert pr.gate("coverage").settings["min_line"] == 50.0
+    assert SarifGate(pr.gate("lint").settings).limits() == {"critical": 0, "high": 0}
+    assert SarifGate(pr.gate("secrets").settings).limits() == dict.fromkeys(
         ("critical", "high", "medium", "low", "info"), 0
     )
-
-
-def test_builtin_staging_blocks_critical_vulnerabilities() -> None:
-    profile = load("staging", [builtin_profile_dir()], KINDS, {})
-    assert SarifGate(profile.gate("vulnerabilities").settings).limits() == {"critical": 0}
-    production = load("production", [builtin_profile_dir()], KINDS, {})
-    assert production.gate("vulnerabilities").settings == profile.gate("vulnerabilities").settings
+    assert pr.gate("review").settings["min_approvals"] == 1
+    staging = load("staging", [builtin_profile_dir()], kinds, BUILTIN_ENV)
+    assert SarifGate(staging.gate("vulnerabilities").settings).limits() == {"critical": 0}
+    assert staging.gate("e2e").settings["base_url"] == BUILTIN_ENV["STAGING_URL"]
+    production = load("production", [builtin_profile_dir()], kinds, BUILTIN_ENV)
+    assert production.gate("approvals").settings["min_approvals"] == 2
+    assert production.gate("incidents").settings["max_active"] == 0
+    assert production.gate("staging-passed").settings["profile"] == "staging"
 
 
 def test_a_kind_may_check_several_settings_together(tmp_path: Path) -> None:
