@@ -89,14 +89,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, make_dataclass
 from itertools import islice
 from types import MappingProxyType
-from typing import BinaryIO
-
-import ijson  # type: ignore[import-untyped]  # ijson ships no type hints
+from typing import Any, BinaryIO
 
 from .errors import open_report
-from .sarif_ijson import Hooks
-from .sarif_make import MESSAGE_LIMIT
-from .sarif_pass import Pass
+from .sarif_make import MESSAGE_LIMIT, Hooks
 from .sarif_severity import SEVERITIES
 
 try:
@@ -113,7 +109,6 @@ PENDING_LIMIT = 2_000
 """Results of a run held while waiting for its ``tool``/``invocations``; beyond: a second pass."""
 
 _CHUNK = 1 << 16
-_BACKEND: str = ijson.backend  # yajl2_c when ijson's wheel has its C extension (it should)
 _NO_OVERRIDES: Mapping[str, str] = MappingProxyType({})
 
 
@@ -190,7 +185,19 @@ def _identity(fh: BinaryIO) -> tuple[int, ...]:
 
 def _hooks() -> Hooks:
     # Read at each call, so that tests can set them on this module.
-    return Hooks(_CHUNK, _BACKEND, PENDING_LIMIT, open_report, _identity, _FindingTwin, Finding)
+    backend = globals().get("_BACKEND")
+    return Hooks(_CHUNK, backend, PENDING_LIMIT, open_report, _identity, _FindingTwin, Finding)
+
+
+def __getattr__(name: str) -> Any:
+    """``_BACKEND``: ijson's backend (yajl2_c when its wheel has its C extension, as it should),
+    looked up on first use: the streamed reader, and ijson with it, is imported only when a
+    file needs it."""
+    if name == "_BACKEND":
+        import ijson  # type: ignore[import-untyped]  # ijson ships no type hints
+
+        return ijson.backend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _findings(path: str, overrides: Mapping[str, str], allow_empty: bool) -> Iterator[Finding]:
@@ -207,4 +214,6 @@ def _findings(path: str, overrides: Mapping[str, str], allow_empty: bool) -> Ite
                 return
             except HandOver:
                 fh.seek(0)
+        from .sarif_pass import Pass  # imports ijson: only when needed
+
         yield from islice(Pass(path, overrides, allow_empty, hooks).findings(fh), done, None)

@@ -44,7 +44,7 @@ from .sarif_bytes import (
     Buffer,
     HandOver,
 )
-from .sarif_ijson import BOM, Hooks
+from .sarif_make import BOM, Hooks
 from .sarif_rules import RunContext, Wait
 from .sarif_struct import RESULTS, Result, struct_maker
 

@@ -7,30 +7,14 @@ Knows nothing of pytest.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import chain
 from typing import Any, BinaryIO
 
 import ijson  # type: ignore[import-untyped]  # ijson ships no type hints
 
-__all__ = ["BOM", "Hooks", "chunks", "json_reason", "last_key", "pipeline", "prune"]
+from .sarif_make import BOM
 
-BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class Hooks:
-    """What the reader takes from :mod:`pytest_gates.formats.sarif` at each call (tests set
-    them there): read size, ijson backend, held-results limit, and how to open and identify
-    the file."""
-
-    chunk: int
-    backend: str
-    pending_limit: int
-    open: Callable[[str], BinaryIO]
-    identity: Callable[[BinaryIO], tuple[int, ...]]
-    twin: Callable[..., Any]
-    finding: type
+__all__ = ["chunks", "json_reason", "last_key", "pipeline", "prune"]
 
 
 class _Target:

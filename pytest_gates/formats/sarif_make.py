@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, BinaryIO, TypeVar, cast
 
 from .sarif_rules import Decided, Rule, RunContext
 from .sarif_severity import properties_of
 
 __all__ = [
+    "BOM",
     "CACHE_LIMIT",
     "MESSAGE_LIMIT",
     "NOT_IN_EFFECT",
+    "Hooks",
     "Made",
     "explain",
     "first_value",
@@ -28,12 +31,30 @@ __all__ = [
 ]
 
 MESSAGE_LIMIT = 200
+BOM = b"\xef\xbb\xbf"
 CACHE_LIMIT = 4_096
 """Decisions cached per run; beyond, the cache starts again (a run whose results all differ)."""
 
 NOT_IN_EFFECT = frozenset({"underReview", "rejected"})
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 F = TypeVar("F")
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What both readers take from :mod:`pytest_gates.formats.sarif` at each call (tests set
+    them there): read size, ijson backend (None: ijson's own), held-results limit, how to open
+    and identify the file, and the finding classes (see :func:`maker`)."""
+
+    chunk: int
+    backend: str | None
+    pending_limit: int
+    open: Callable[[str], BinaryIO]
+    identity: Callable[[BinaryIO], tuple[int, ...]]
+    twin: Callable[..., Any]
+    finding: type
+
+
 Made = tuple[Rule | None, str, str, str, str]
 """(rule, rule id, severity, decided_by, effective level)."""
 

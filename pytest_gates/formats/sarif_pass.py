@@ -15,8 +15,8 @@ from typing import Any, BinaryIO
 import ijson  # type: ignore[import-untyped]  # ijson ships no type hints
 
 from .errors import FormatError
-from .sarif_ijson import Hooks, chunks, json_reason, last_key, pipeline, prune
-from .sarif_make import explain, maker
+from .sarif_ijson import chunks, json_reason, last_key, pipeline, prune
+from .sarif_make import Hooks, explain, maker
 from .sarif_rules import Malformed, RunContext, Wait
 
 __all__ = ["Pass"]
@@ -109,7 +109,7 @@ class Pass:
             self.identity = identity
         elif identity != self.identity:
             raise self.error("the file changed while it was being read")
-        parser = pipeline(self.root, self.hooks.backend)
+        parser = pipeline(self.root, self.hooks.backend or ijson.backend)
         for chunk in chunks(fh, self.hooks.chunk, self.error):
             try:
                 if chunk:
