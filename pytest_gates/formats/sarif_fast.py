@@ -249,7 +249,7 @@ class FastReader:
                 cut = buf.rfind(between, pos, pos + self.slice)
                 if cut > pos:
                     try:
-                        batch = decoder.decode(b"[" + buf[pos : cut + 1] + b"]")
+                        batch = decoder.decode(_bracketed(buf, pos, cut + 1))
                     except msgspec.MsgspecError:
                         pass  # not the end of an element after all: find them one by one
                     else:
@@ -262,7 +262,7 @@ class FastReader:
                     raise HandOver
                 continue
             try:
-                batch = decoder.decode(b"[" + buf[pos:stop] + b"]")
+                batch = decoder.decode(_bracketed(buf, pos, stop))
             except msgspec.MsgspecError:
                 raise HandOver from None
             if between is None and not closed:
@@ -306,6 +306,11 @@ class FastReader:
             if after == len(buf):
                 break
         return stop, after, False
+
+
+def _bracketed(buf: bytes, start: int, stop: int) -> bytes:
+    """``[`` + ``buf[start:stop]`` + ``]``, copied once."""
+    return b"".join((b"[", memoryview(buf)[start:stop], b"]"))
 
 
 def _between(buf: bytes, stop: int, after: int) -> tuple[bytes | None, int]:
