@@ -1,6 +1,6 @@
 """SonarQube / SonarCloud artifacts: the scanner's ``report-task.txt`` and the JSON answers
 of the Web API endpoints the ``sonar`` gate reads (``api/ce/task``,
-``api/qualitygates/project_status``, error bodies).
+``api/qualitygates/project_status``).
 
 ``report-task.txt`` is what every scanner (CLI, Maven, Gradle, .NET) writes after it uploads
 an analysis: ``key=value`` lines, UTF-8, e.g.::
@@ -202,14 +202,6 @@ def parse_project_status(body: Any) -> GateStatus:
             )
         )
     return GateStatus(status["status"], tuple(conditions))
-
-
-def error_messages(body: Any) -> list[str]:
-    """The ``msg`` of each entry of a Web API error body ``{"errors": [{"msg": ...}]}``."""
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if not isinstance(errors, list):
-        return []
-    return [_cut(e["msg"], 300) for e in errors if isinstance(e, dict) and _str(e.get("msg"))]
 
 
 def show_value(metric: str, value: str, near: str | None = None) -> str:

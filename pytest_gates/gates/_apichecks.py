@@ -13,7 +13,9 @@ import requests
 
 from ..api import GateContext, Outcome
 from ..validate import hint
-from ._apiclient import ApiSession, difference, network_reason, shown_url
+from ._apiclient import ApiSession, difference
+from ._http import BodyTooBig, read_body
+from ._httptext import network_reason, shown_url
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 CHECK_KEYS = (
@@ -60,7 +62,9 @@ def run_check(check: ApiCheck, session: ApiSession, ctx: GateContext) -> Outcome
         try:
             resp = session.request(check.method, url, timeout=timeout, **kwargs)
             try:
-                body = _read(resp)
+                body: bytes | None = read_body(resp, MAX_BODY)
+            except BodyTooBig:
+                body = None
             finally:
                 resp.close()
         except requests.ConnectionError as exc:
@@ -123,16 +127,6 @@ def judge(check: ApiCheck, what: str, resp: Any, body: bytes, latency: float) ->
     if problems:
         return Outcome.failed(f"{what}: " + "; ".join(problems), **kw)
     return Outcome.passed(f"{what}: {resp.status_code} in {latency:g} ms", **kw)
-
-
-def _read(resp: Any) -> bytes | None:
-    chunks, size = [], 0
-    for chunk in resp.iter_content(65536):
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def parse_checks(raw: Any) -> tuple[list[ApiCheck], list[str]]:

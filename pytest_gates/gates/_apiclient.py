@@ -5,18 +5,18 @@ declared checks, and latency percentiles.  Knows nothing of pytest.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+
+from ._http import Retry, origin, request_timeout
+from ._httptext import auth_header, credential_values, network_reason, shown_url
 
 # Header names whose values are credentials: scrubbed from every message.
 SECRET_HEADER = re.compile(r"auth|token|key|secret|cookie|session|passw|credential", re.I)
@@ -30,56 +30,13 @@ def join(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
 
-def origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
-def shown_url(url: str) -> str:
-    """The URL without user:password in it."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-        parts = parts._replace(netloc=netloc)
-    return urlunsplit(parts)
-
-
 def secrets_of(headers: Mapping[str, str], auth: Mapping[str, str] | None) -> list[str]:
     """The values never to show: credentials from ``auth`` and credential-like headers."""
     found = [v for k, v in headers.items() if SECRET_HEADER.search(k) and v]
     for kind, value in (auth or {}).items():
-        if not value:
-            continue
-        found.append(value)
-        if kind == "basic":
-            found.append(base64.b64encode(value.encode()).decode())
-            found.append(value.partition(":")[2])
+        found += credential_values(kind, value) if value else []
     # Longest first, so that a secret containing another is replaced whole.
     return sorted({s for s in found if len(s) >= 3}, key=len, reverse=True)
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
-
-
-def network_reason(exc: BaseException) -> str:
-    """A short reason for a failed request: 'connection refused', 'host name not resolved'..."""
-    text = repr(exc)
-    if isinstance(exc, requests.ConnectTimeout):
-        return "connect timed out"
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if "Connection refused" in text or "ConnectionRefusedError" in text:
-        return "connection refused"
-    if any(s in text for s in ("Name or service not known", "Failed to resolve", "getaddrinfo")):
-        return "host name not resolved"
-    if any(s in text for s in ("RemoteDisconnected", "Connection reset", "Connection aborted")):
-        return "connection closed without an answer"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error (certificate or handshake)"
-    return type(exc).__name__
 
 
 class OriginAuth(requests.auth.AuthBase):
@@ -87,10 +44,8 @@ class OriginAuth(requests.auth.AuthBase):
 
     def __init__(self, base_url: str, auth: Mapping[str, str]) -> None:
         self.origin = origin(base_url)
-        if "bearer" in auth:
-            self.header = f"Bearer {auth['bearer']}"
-        else:
-            self.header = "Basic " + base64.b64encode(auth["basic"].encode()).decode()
+        scheme, credential = next(iter(auth.items()))
+        self.header = auth_header(scheme, credential)
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if origin(r.url or "") == self.origin:
@@ -128,18 +83,14 @@ class ApiSession(requests.Session):
         if auth:
             self.auth = OriginAuth(self.base_url, auth)
         retry = Retry(
-            total=retries,
-            connect=retries,
-            read=False,  # an answer that broke off may have changed something: no retry
-            status=retries,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
-            backoff_factor=0.2,
-            backoff_max=2.0,
-            raise_on_status=False,
-            respect_retry_after_header=False,  # a long Retry-After would outlive the gate
+            attempts=retries + 1,
+            statuses=RETRY_STATUSES,
+            backoff=0.2,
+            cap=2.0,
+            broken_answers=False,  # an answer that broke off may have changed something
+            retry_after=False,  # a long Retry-After would outlive the gate
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = HTTPAdapter(max_retries=retry.for_urllib3())
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         self.timeout = timeout
@@ -152,8 +103,7 @@ class ApiSession(requests.Session):
         return join(self.base_url, path)
 
     def request_timeout(self) -> float:
-        left = self._deadline() if self._deadline else None
-        return self.timeout if left is None else max(0.001, min(self.timeout, left))
+        return request_timeout(self.timeout, self._deadline() if self._deadline else None)
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any

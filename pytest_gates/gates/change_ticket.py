@@ -8,7 +8,6 @@ is asked (ServiceNow's Table API, Jira's issue API, or anything answering JSON) 
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Mapping
@@ -17,7 +16,8 @@ from urllib.parse import quote, urlsplit
 
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ._git import GitMissing, git
-from ._http import get, scrub, shown_url
+from ._http import fetch
+from ._httptext import api_message, auth_header, credential_values, shown_url
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRAILER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
@@ -147,19 +147,14 @@ class ChangeTicketGate(Gate):
         url = s["verify_url"].replace("{id}", quote(ticket, safe=""))
         headers = {"Accept": "application/json"}
         token: str | None = s["token"]
-        secrets = [token] if token else []
+        secrets = credential_values(s["auth"], token) if token else []
         if token:
-            if s["auth"] == "basic":
-                encoded = base64.b64encode(token.encode()).decode()
-                headers["Authorization"] = f"Basic {encoded}"
-                secrets += [encoded, token.partition(":")[2]]
-            else:
-                headers["Authorization"] = f"Bearer {token}"
+            headers["Authorization"] = auth_header(s["auth"], token)
         auth = f"with the token of setting 'token' ({s['auth']})" if token else "without a token"
-        resp, body = get(ctx, url, headers=headers, secret=token, what="ticket system")
-        status = resp.status_code
+        answer = fetch(ctx, url, "ticket system", headers=headers, secrets=secrets)
+        status, body = answer.status, answer.body
         lines.append(f"GET {shown_url(url)} {auth}: HTTP {status}")
-        said = _clean(_api_message(body), secrets)
+        said = api_message(body, secrets)
         if status in (404, 410):
             return f"ticket {ticket} not found (HTTP {status}{': ' + said if said else ''})", None
         if status in (401, 403):
@@ -240,27 +235,3 @@ def resolve(doc: Any, path: str) -> tuple[bool, str]:
     if isinstance(here, dict | list) or here is None:
         return False, f"{path} is {json.dumps(here)[:60]}, not a value (point 'field' at one)"
     return True, str(here).lower() if isinstance(here, bool) else str(here)
-
-
-def _api_message(body: bytes) -> str:
-    """The error text of a JSON error answer: Jira's errorMessages, ServiceNow's error.message."""
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return ""
-    if not isinstance(doc, dict):
-        return ""
-    messages = doc.get("errorMessages")
-    if isinstance(messages, list) and messages:
-        return "; ".join(str(m) for m in messages[:3])
-    error = doc.get("error")
-    if isinstance(error, dict) and error.get("message"):
-        detail = f" ({error['detail']})" if error.get("detail") else ""
-        return f"{error['message']}{detail}"
-    return str(doc.get("message") or "")
-
-
-def _clean(text: str, secrets: list[str]) -> str:
-    for secret in sorted(filter(None, secrets), key=len, reverse=True):
-        text = scrub(text, secret)
-    return " ".join(text.split())[:300]

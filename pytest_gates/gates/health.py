@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import requests
-
 from ..api import Gate, GateContext, Outcome, Setting
-from ._http import BodyTooBig, network_reason, read_body, shown_url
+from ._http import NoAnswer, get
+from ._httptext import shown_url
 
 MAX_HEALTH_BODY = 1 << 20  # bytes of a health answer that are read and checked
 SHOWN_ATTEMPTS = 20  # attempts listed per URL in the details
@@ -134,20 +133,19 @@ class HealthGate(Gate):
         headers = {"User-Agent": "pytest-gates health", "Cache-Control": "no-cache"}
         try:
             # Redirects are not followed: a 302 to a login page must not pass for healthy.
-            resp = ctx.http().get(
-                url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+            answer = get(
+                ctx,
+                url,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                limit=MAX_HEALTH_BODY,
             )
-            try:
-                body = read_body(resp, MAX_HEALTH_BODY)
-            finally:
-                resp.close()
-        except requests.RequestException as exc:
-            return _Attempt(at, False, network_reason(exc, timeout), None)
-        except BodyTooBig:
-            return _Attempt(at, False, f"answer larger than {MAX_HEALTH_BODY:,} bytes", None)
+        except NoAnswer as exc:
+            return _Attempt(at, False, exc.reason, None)
         latency = ctx.monotonic() - began
-        problem = self._check(resp.status_code, body, resp.encoding)
-        what = f"HTTP {resp.status_code}" + (f" ({problem})" if problem else "")
+        problem = self._check(answer.status, answer.body, answer.resp.encoding)
+        what = f"HTTP {answer.status}" + (f" ({problem})" if problem else "")
         return _Attempt(at, problem is None, what, latency)
 
     def _check(self, status: int, body: bytes, encoding: str | None) -> str | None:

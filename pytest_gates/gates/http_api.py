@@ -24,7 +24,8 @@ from ..api import (
     suite_outcome,
 )
 from ._apichecks import ApiCheck, auth_problems, header_problems, parse_checks, run_check
-from ._apiclient import ApiSession, latency_stats, scrub, secrets_of, shown_url
+from ._apiclient import ApiSession, latency_stats, secrets_of
+from ._httptext import redact, shown_url
 
 if TYPE_CHECKING:
     import pytest
@@ -117,10 +118,10 @@ class ApiGate(SuiteGate):
             hidden = self.secrets()
             return Outcome(
                 outcome.status,
-                scrub(outcome.summary, hidden),
+                redact(outcome.summary, hidden),
                 measured=outcome.measured,
                 threshold=outcome.threshold,
-                details=scrub(outcome.details, hidden),
+                details=redact(outcome.details, hidden),
             )
 
         return run
@@ -150,21 +151,21 @@ class ApiGate(SuiteGate):
         down = {m.nodeid for m in members if m.status != "passed" and "unreachable" in m.data}
         if unreachable:
             return Outcome.error(
-                scrub(
+                redact(
                     f"cannot reach {unreachable[0]} ({len(down)} of {len(members)}"
                     " members could not connect)",
                     hidden,
                 ),
                 measured=outcome.measured,
                 threshold=outcome.threshold,
-                details=scrub(outcome.details, hidden),
+                details=redact(outcome.details, hidden),
             )
         return Outcome(
             outcome.status,
-            scrub(outcome.summary, hidden),
+            redact(outcome.summary, hidden),
             measured=outcome.measured,
             threshold=outcome.threshold,
-            details=scrub(outcome.details, hidden),
+            details=redact(outcome.details, hidden),
         )
 
 

@@ -27,6 +27,7 @@ from ..api import (
     suite_outcome,
 )
 from . import _webdriver
+from ._httptext import shown_url
 
 if TYPE_CHECKING:
     from ..suite import SuiteBinding
@@ -104,7 +105,7 @@ class SeleniumGate(SuiteGate):
         browsers = sorted({b for m in members for b in _values(m.data.get("browser"))})
         lines = [f"browser: {b}" for b in browsers] or ["browser: none started"]
         if self.settings["base_url"]:
-            lines.append(f"base_url: {_shown(self.settings['base_url'])}")
+            lines.append(f"base_url: {shown_url(self.settings['base_url'])}")
         for m in members:
             for problem in _values(m.data.get("evidence_problem")):
                 lines.append(f"evidence of {m.nodeid} incomplete: {problem}")
@@ -177,12 +178,3 @@ def _values(value: Any) -> list[str]:
 def _first(exc: BaseException) -> str:
     text = str(getattr(exc, "msg", None) or exc).strip()
     return text.splitlines()[0][:200] if text else ""
-
-
-def _shown(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        netloc = parts.hostname or ""
-        netloc += f":{parts.port}" if parts.port else ""
-        parts = parts._replace(netloc=netloc)
-    return parts.geturl()

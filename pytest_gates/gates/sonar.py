@@ -21,6 +21,7 @@ from ..formats.sonar import (
     parse_task,
     read_report_task,
 )
+from ._httptext import redact
 from .sonar_api import GaveUp, SonarApi
 from .sonar_verdict import ago, dashboard_url, gate_verdict, task_verdict, where
 
@@ -98,13 +99,14 @@ class SonarGate(Gate):
         try:
             outcome = self._evaluate(ctx, token, token_source)
         except GateError as exc:
-            raise GateError(_redact(str(exc), token)) from None
+            # Belt and braces: a server or proxy could echo what it was sent.
+            raise GateError(redact(str(exc), [token])) from None
         return Outcome(
             outcome.status,
-            _redact(outcome.summary, token),
+            redact(outcome.summary, [token]),
             measured=outcome.measured,
             threshold=outcome.threshold,
-            details=_redact(outcome.details, token),
+            details=redact(outcome.details, [token]),
             evidence=outcome.evidence,
         )
 
@@ -303,10 +305,5 @@ class SonarGate(Gate):
 def _save(ctx: GateContext, name: str, body: Any, token: str) -> str:
     """Keep the server's answer as evidence (it never holds the token; redacted anyway)."""
     path = ctx.evidence_dir() / name
-    path.write_text(_redact(json.dumps(body, indent=2), token) + "\n", encoding="utf-8")
+    path.write_text(redact(json.dumps(body, indent=2), [token]) + "\n", encoding="utf-8")
     return str(path)
-
-
-def _redact(text: str, token: str) -> str:
-    """Belt and braces: a server or proxy could echo what it was sent."""
-    return text.replace(token, "***") if token else text

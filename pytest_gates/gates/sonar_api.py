@@ -1,10 +1,10 @@
 """A small SonarQube / SonarCloud Web API client for the ``sonar`` gate: GET with the token,
-retries with backoff inside a deadline, and errors that name the token's *source*, never
-its value.  No pytest here; all I/O goes through the GateContext."""
+retries with backoff inside a deadline (:mod:`._http`, with SonarQube's own rules: 429 too,
+doubling pauses, ``Retry-After`` honoured), and errors that name the token's *source*,
+never its value.  No pytest here; all I/O goes through the GateContext."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,12 +13,9 @@ from urllib.parse import urlencode
 import requests
 
 from ..api import GateContext, GateError
-from ..formats.sonar import error_messages
+from ._http import Answer, NoAnswer, Retry, get
+from ._httptext import api_message, cause
 
-log = logging.getLogger(__name__)
-
-REQUEST_TIMEOUT = 30.0  # seconds, one request (the deadline may cut it shorter)
-MIN_TIMEOUT = 0.1
 BACKOFF_CAP = 30.0  # seconds between two retries at most
 RETRIED = (429, 500, 502, 503, 504)
 
@@ -55,65 +52,62 @@ class SonarApi:
         ``not_found`` names what a 404 means ("task X", "project K").
         """
         url = self.url(path, params)
-        attempts, pause, problem = 0, self.backoff, ""
-        while True:
-            left = self.deadline - self.ctx.monotonic()
-            if attempts and left <= 0:
-                raise GaveUp(url, problem, attempts)
-            attempts += 1
-            timeout = max(MIN_TIMEOUT, min(REQUEST_TIMEOUT, left))
-            retry_after = 0.0
-            try:
-                resp = self.ctx.http().get(
-                    f"{self.host}/{path}",
-                    params=dict(params),
-                    auth=(self.token, ""),
-                    headers={"Accept": "application/json"},
-                    timeout=timeout,
-                    verify=self.verify,
-                )
-            except requests.exceptions.SSLError as exc:
-                raise GateError(
-                    f"TLS with {self.host} failed ({_reason(exc)}); if the server uses a"
-                    " private CA, point 'ca_bundle' at its certificate (PEM)"
-                ) from None
-            except requests.exceptions.Timeout:
-                problem = f"no answer within {timeout:.1f} s"
-            except requests.exceptions.ConnectionError as exc:
-                problem = f"connection failed: {_reason(exc)}"
-            except requests.exceptions.ChunkedEncodingError as exc:  # cut off mid-answer
-                problem = f"answer broken off: {_reason(exc)}"
-            except requests.exceptions.RequestException as exc:
-                raise GateError(f"cannot call {url}: {type(exc).__name__}: {exc}") from None
-            else:
-                status = resp.status_code
-                log.debug("GET %s -> %s", url, status)
-                if status == 200:
-                    return self._json(resp, url)
-                messages = _messages(resp, self.token)
-                if status not in RETRIED:
-                    raise GateError(self._refused(status, resp.reason, url, messages, not_found))
-                problem = f"HTTP {status} {resp.reason or ''}".rstrip() + messages
-                retry_after = _retry_after(resp.headers.get("Retry-After"))
-            log.debug("GET %s: %s; retrying", url, problem)
-            wait = max(pause, retry_after)
-            if self.ctx.monotonic() + wait >= self.deadline:
-                raise GaveUp(url, problem, attempts)
-            self.sleep(wait)
-            pause = min(pause * 2, BACKOFF_CAP)
-
-    def _json(self, resp: Any, url: str) -> Any:
+        retry = Retry(
+            attempts=None,
+            statuses=RETRIED,
+            backoff=self.backoff,
+            cap=BACKOFF_CAP,
+            retry_after=True,
+        )
         try:
-            return resp.json()
+            answer = get(
+                self.ctx,
+                f"{self.host}/{path}",
+                params=dict(params),
+                auth=(self.token, ""),
+                headers={"Accept": "application/json"},
+                verify=self.verify,
+                retry=retry,
+                deadline=self.deadline,
+                sleep=self.sleep,
+            )
+        except NoAnswer as exc:
+            raise self._no_answer(url, exc) from None
+        status = answer.status
+        if status == 200:
+            return self._json(answer, url)
+        said = api_message(answer.body, [self.token])
+        said = f"HTTP {status} {answer.resp.reason or ''}".rstrip() + (f": {said}" if said else "")
+        if status in RETRIED:
+            raise GaveUp(url, said, answer.tries)
+        raise GateError(self._refused(status, said, url, not_found))
+
+    def _no_answer(self, url: str, exc: NoAnswer) -> Exception:
+        error = exc.error
+        if isinstance(error, requests.exceptions.SSLError):
+            return GateError(
+                f"TLS with {self.host} failed ({cause(error)}); if the server uses a"
+                " private CA, point 'ca_bundle' at its certificate (PEM)"
+            )
+        if isinstance(error, requests.exceptions.Timeout):
+            return GaveUp(url, f"no answer within {exc.timeout:.1f} s", exc.tries)
+        if isinstance(error, requests.exceptions.ConnectionError):
+            return GaveUp(url, f"connection failed: {cause(error)}", exc.tries)
+        if isinstance(error, requests.exceptions.ChunkedEncodingError):  # cut off mid-answer
+            return GaveUp(url, f"answer broken off: {cause(error)}", exc.tries)
+        return GateError(f"cannot call {url}: {exc.reason}")
+
+    def _json(self, answer: Answer, url: str) -> Any:
+        try:
+            return answer.json()
         except ValueError:
-            kind = resp.headers.get("Content-Type", "no content type")
+            kind = answer.resp.headers.get("Content-Type", "no content type")
             raise GateError(
                 f"{url} answered 200 with something that is not JSON ({kind}):"
                 " is 'host_url' the SonarQube server itself (not a login page or proxy)?"
             ) from None
 
-    def _refused(self, status: int, reason: str, url: str, messages: str, not_found: str) -> str:
-        said = f"HTTP {status} {reason or ''}".rstrip() + messages
+    def _refused(self, status: int, said: str, url: str, not_found: str) -> str:
         if status == 401:
             return (
                 f"{self.host} refused the token from {self.token_source} ({said}):"
@@ -127,42 +121,3 @@ class SonarApi:
         if status == 404:
             return f"{not_found} not found on {self.host} ({said})"
         return f"{url} answered {said}"
-
-
-def _messages(resp: Any, token: str) -> str:
-    """The server's error messages; a token it echoes back is redacted."""
-    try:
-        msgs = error_messages(resp.json())
-    except ValueError:
-        msgs = []
-    text = f": {'; '.join(msgs)}" if msgs else ""
-    return text.replace(token, "***") if token else text
-
-
-def _retry_after(value: str | None) -> float:
-    try:
-        return max(0.0, float(value)) if value else 0.0
-    except ValueError:
-        return 0.0  # an HTTP date: the doubling pause will do
-
-
-def _reason(exc: BaseException) -> str:
-    """The innermost cause of a requests/urllib3 error, without the pool's repr."""
-    seen, text = exc, str(exc)
-    for _ in range(8):  # requests -> MaxRetryError.reason -> ProtocolError args -> ...
-        text = str(seen)
-        inner = getattr(seen, "reason", None)
-        args = [a for a in seen.args if isinstance(a, BaseException)]
-        if isinstance(inner, BaseException):
-            seen = inner
-        elif args:
-            seen = args[-1]
-        else:
-            break
-    # urllib3 prefixes the connection's repr: "HTTPConnection(host=..., port=...): <why>"
-    return _cut(text.split("): ", 1)[-1])
-
-
-def _cut(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -14,7 +14,8 @@ from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.errors import FormatError
 from ..formats.gate_verdict import GateVerdict, read_verdict
 from ..verdict import revision, write_atomic
-from ._http import get, shown_url
+from ._http import fetch
+from ._httptext import shown_url
 
 SHOWN = 10  # gates named in the one-line summary
 
@@ -96,14 +97,13 @@ class VerdictGate(Gate):
         )
 
     def _download(self, ctx: GateContext, url: str, profile: str) -> Any:
-        resp, body = get(ctx, url, headers={"Accept": "application/xml"}, what="verdict")
-        if not 200 <= resp.status_code < 300:
+        answer = fetch(ctx, url, "verdict", headers={"Accept": "application/xml"})
+        if not 200 <= answer.status < 300:
             raise GateError(
-                f"cannot get the {profile} verdict: {shown_url(url)} answered HTTP"
-                f" {resp.status_code}"
+                f"cannot get the {profile} verdict: {shown_url(url)} answered HTTP {answer.status}"
             )
         path = ctx.evidence_dir() / f"verdict-{profile}.xml"
-        write_atomic(path, body)
+        write_atomic(path, answer.body)
         return path
 
 
