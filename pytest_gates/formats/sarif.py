@@ -1,7 +1,10 @@
 """Read SARIF 2.1.0 logs into findings, one per result, each with a severity and why.
 
-Knows nothing of pytest.  The file is streamed (ijson, with its C backend when installed):
-memory does not grow with the number of results, only with the rules of a run.
+Knows nothing of pytest.  The file is streamed: memory does not grow with the number of
+results, only with the rules of a run.  Two readers give the same findings: with msgspec
+installed, :mod:`.sarif_fast` decodes the results in slices of the file (several times faster);
+it hands over to :mod:`.sarif_pass` (ijson, with its C backend) what it does not handle, which
+reads every layout and explains every error.
 
 What is read from each result:
 
@@ -65,12 +68,13 @@ UNDEFINED, an unknown level) is skipped: the next row decides.  ``level`` is alw
 effective level of row 4, whichever row decided the severity.
 
 Reading order and memory.  A run's ``tool`` and ``invocations`` usually come before its
-``results``, but JSON does not promise it (ruff writes ``results`` first).  A result is turned
-into a finding as soon as what decides it has been read; results waiting for a later ``tool``
-or ``invocations`` are held, in order, up to 2,000 per run.  Beyond that the run's results from
-the first held one on (and those of the runs after it) are dropped and read again from the file
-in a second pass, once pass 1 has read the whole file: memory stays bounded, at the cost of
-reading the file twice.  Findings come in file order.
+``results``, but JSON does not promise it (ruff and Semgrep write ``results`` first).  A result
+is turned into a finding as soon as what decides it has been read.  The ijson reader holds the
+results waiting for a later ``tool`` or ``invocations``, in order, up to 2,000 per run; the
+fast reader holds none.  Beyond that, the run's results from the first waiting one on (and
+those of the runs after it) are skipped and read again in a second pass, once the whole file
+has been read (from the file opened again, unless the fast reader's buffer still holds them):
+memory stays bounded, at the cost of reading the file twice.  Findings come in file order.
 
 Errors.  :func:`read_sarif` returns an iterator; reading problems raise :class:`FormatError`
 (naming the file and the reason) while iterating, possibly after findings from the part of the

@@ -3,14 +3,13 @@
 It gives the findings of the streamed reader (:mod:`.sarif_pass`), in the same order, in bounded
 memory, several times faster: the results are not built as dicts by a Python-driven parser but
 decoded by msgspec, in C, straight into :class:`.sarif_struct.Result` objects holding only what
-a finding needs.  It reads the usual layout, and raises :class:`.sarif_bytes.HandOver` for the
-streamed reader to take over when:
-
-* a run's ``results`` come before its ``tool``, or a result's level may come from the run's
-  ``invocations`` not read yet (the streamed reader holds such results, or reads them again);
-* anything is not as expected: not JSON, not UTF-8, not a SARIF 2.1.0 log, a key twice, a part
-  of a result with a type the structs do not take, a rule index out of range...: the streamed
-  reader then says what is wrong, or reads what this reader does not.
+a finding needs.  Results that come before their run's ``tool``, or whose level may come from
+``invocations`` not read yet, are skipped (checked, not decoded) with everything after them and
+read in a second pass (see :class:`FastReader`).  Anything else it does not expect raises
+:class:`.sarif_bytes.HandOver`, and the streamed reader reads the file instead: not JSON, not
+UTF-8, not a SARIF 2.1.0 log, a key twice, a part of a result with a type the structs do not
+take, a rule index out of range...; it then says what is wrong, or reads what this reader does
+not.
 
 Slicing the ``results`` array.  A slice of the array starts at an element and is decoded as
 ``[`` + slice + ``]``; it decodes only if it ends exactly after an element (JSON is read left to
@@ -18,10 +17,10 @@ right, so the slice is read as it is in the file; a cut inside an element leaves
 open).  The cut is looked for with the bytes seen between two elements, as far as the first
 member name of the next one (``},{"ruleId"`` in compact JSON; the indentation in pretty JSON;
 a double quote never appears unescaped inside a string, so only the structure matches): the
-last such place within :data:`SLICE` bytes.  When there is none, or the slice does not decode,
-the elements are found one by one (msgspec reports where each one ends, see
-:meth:`.sarif_bytes.Buffer.end_of`) and those found are decoded together.
-Knows nothing of pytest.
+last such place within :data:`SLICE_CHUNKS` read sizes.  When there is none, or the slice does
+not decode, the elements are found one by one (msgspec reports where each one ends, see
+:meth:`.sarif_bytes.Buffer.end_of`) and those found are decoded together; if they do not
+decode either, the streamed reader takes over.  Knows nothing of pytest.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeVar, cast
 
 from .sarif_rules import Decided, Rule, RunContext
@@ -40,19 +39,30 @@ _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 F = TypeVar("F")
 
 
-@dataclass(frozen=True)
 class Hooks:
     """What both readers take from :mod:`pytest_gates.formats.sarif` at each call (tests set
     them there): read size, ijson backend (None: ijson's own), held-results limit, how to open
     and identify the file, and the finding classes (see :func:`maker`)."""
 
-    chunk: int
-    backend: str | None
-    pending_limit: int
-    open: Callable[[str], BinaryIO]
-    identity: Callable[[BinaryIO], tuple[int, ...]]
-    twin: Callable[..., Any]
-    finding: type
+    __slots__ = ("backend", "chunk", "finding", "identity", "open", "pending_limit", "twin")
+
+    def __init__(
+        self,
+        chunk: int,
+        backend: str | None,
+        pending_limit: int,
+        open: Callable[[str], BinaryIO],  # the hook is named after open()
+        identity: Callable[[BinaryIO], tuple[int, ...]],
+        twin: Callable[..., Any],
+        finding: type,
+    ) -> None:
+        self.chunk = chunk
+        self.backend = backend
+        self.pending_limit = pending_limit
+        self.open = open
+        self.identity = identity
+        self.twin = twin
+        self.finding = finding
 
 
 Made = tuple[Rule | None, str, str, str, str]
