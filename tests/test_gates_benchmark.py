@@ -196,9 +196,9 @@ def test_a_missing_baseline_is_an_error(root: Path) -> None:
         (b"", "file is empty"),
         (
             REPORT.read_bytes()[:5000],
-            r"invalid JSON at line \d+, column \d+: .* \(the file looks truncated\)",
+            r"malformed JSON at line \d+, column \d+: .* \(the file looks truncated\)",
         ),
-        (b"{'benchmarks': []}", "invalid JSON at line 1, column 2"),
+        (b"{'benchmarks': []}", "malformed JSON at line 1, column 2"),
         (
             (DATA / "coverage" / "coveragepy-7.17-branch.json").read_bytes(),
             r"not a pytest-benchmark JSON report: no 'benchmarks' list"

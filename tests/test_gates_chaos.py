@@ -187,7 +187,7 @@ def test_a_hypothesis_failing_before_the_method_never_passes() -> None:
     ("path", "reason"),
     [
         (EXPERIMENTS / "generated-deviated.json", "not a Chaos Toolkit journal"),
-        (EXPERIMENTS / "own-truncated.json", "not JSON"),
+        (EXPERIMENTS / "own-truncated.json", "malformed JSON at line"),
         (EXPERIMENTS / "nowhere.json", "file not found"),
     ],
 )

@@ -9,13 +9,12 @@ Knows nothing of pytest.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from .errors import FormatError, open_report
+from .errors import FormatError, read_json
 
 TIME_STATS = ("min", "max", "mean", "median")
 
@@ -54,19 +53,7 @@ class BenchmarkReport:
 
 def read_benchmark_json(path: str | os.PathLike[str]) -> BenchmarkReport:
     """Read and check a report; anything that is not one is a :class:`FormatError`."""
-    with open_report(path) as fh:
-        data = fh.read()
-    if not data.strip():
-        raise FormatError(path, "file is empty")
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FormatError(path, f"not UTF-8 (byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        truncated = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
-        raise FormatError(
-            path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{truncated}"
-        ) from None
+    doc = read_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
         keys = ", ".join(list(doc)[:8]) if isinstance(doc, dict) else type(doc).__name__
         raise FormatError(

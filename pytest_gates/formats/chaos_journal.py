@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import FormatError, open_report
+from .errors import FormatError, read_json
 
 __all__ = [
     "ActivityResult",
@@ -201,14 +201,7 @@ def _hypothesis_lines(when: str, hypo: Hypothesis | None, declared: int) -> list
 
 def read_journal(path: str | os.PathLike[str]) -> JournalSummary:
     """Summarise a journal file; a file that is not a journal is a :class:`FormatError`."""
-    with open_report(path) as f:
-        raw = f.read()
-    if not raw.strip():
-        raise FormatError(path, "empty file")
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError(path, f"not JSON: {exc}") from None
+    data = read_json(path)
     try:
         return summarise(data)
     except ValueError as exc:

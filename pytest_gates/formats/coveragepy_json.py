@@ -5,28 +5,17 @@ The rules are in :mod:`pytest_gates.formats.coverage`.
 
 from __future__ import annotations
 
-import json
 import os
 
 from ._coverage_common import SUPPORTED, CoverageTotals, make_totals
-from .errors import FormatError, open_report
+from .errors import FormatError, read_json
 
 __all__ = ["read_coveragepy_json"]
 
 
 def read_coveragepy_json(path: str | os.PathLike[str]) -> CoverageTotals:
     """Read the totals of the coverage.py JSON report at ``path``."""
-    with open_report(path) as fh:
-        data = fh.read()
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FormatError(path, f"not UTF-8 text at byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise FormatError(path, f"malformed JSON at {where}: {exc.msg}") from None
-    except RecursionError:
-        raise FormatError(path, "refused: JSON nested too deeply") from None
+    doc = read_json(path)
     if not (
         isinstance(doc, dict)
         and isinstance(doc.get("meta"), dict)
