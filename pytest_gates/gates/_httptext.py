@@ -4,6 +4,7 @@ failure, an API's own error message, and secrets (tokens, passwords) replaced by
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 from collections.abc import Iterable
@@ -11,6 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+
+from ..api import Outcome
 
 SHOWN_MESSAGE = 300  # characters of an API's error message shown
 
@@ -88,6 +91,13 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = text.replace(secret, "***")
     return text
+
+
+def redact_outcome(outcome: Outcome, secrets: Iterable[str]) -> Outcome:
+    """``outcome`` with its summary and details redacted."""
+    hidden = list(secrets)
+    summary, details = redact(outcome.summary, hidden), redact(outcome.details, hidden)
+    return dataclasses.replace(outcome, summary=summary, details=details)
 
 
 def api_message(body: bytes, secrets: Iterable[str] = ()) -> str:

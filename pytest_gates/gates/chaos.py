@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,6 +30,7 @@ from ..formats.chaos_journal import summarise
 from ..formats.chaos_secrets import redact_journal, redact_text, secret_values
 from . import _chaosrun
 from ._chaosrun import ROLLBACK_STRATEGIES
+from ._suitekit import evidence_stem, relative
 
 
 class ChaosGate(SuiteGate):
@@ -81,7 +81,9 @@ class ChaosGate(SuiteGate):
             )
         names = _names(paths, ctx.rootdir)
         return [
-            Check(name, functools.partial(self._run, path, name), location=_shown(path, ctx))
+            Check(
+                name, functools.partial(self._run, path, name), location=relative(path, ctx.rootdir)
+            )
             for path, name in zip(paths, names, strict=True)
         ]
 
@@ -92,7 +94,7 @@ class ChaosGate(SuiteGate):
         )
 
     def _run(self, path: Path, name: str, ctx: GateContext) -> Outcome:
-        shown = _shown(path, ctx)
+        shown = relative(path, ctx.rootdir)
         version = _chaosrun.chaoslib_version()
         experiment = _chaosrun.load(path)
         configuration: dict[str, Any] = dict(self.settings.get("configuration") or {})
@@ -142,19 +144,8 @@ def _names(paths: list[Path], rootdir: Path) -> list[str]:
         if stems.count(stem) == 1:
             names.append(stem)
         else:
-            try:
-                rel = path.relative_to(rootdir)
-            except ValueError:
-                rel = path
-            names.append(rel.as_posix())
+            names.append(relative(path, rootdir))
     return names
-
-
-def _shown(path: Path, ctx: GateContext) -> str:
-    try:
-        return path.relative_to(ctx.rootdir).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _json(journal: Any) -> str:
@@ -165,8 +156,7 @@ def _save_text(
     ctx: GateContext, name: str, suffix: str, lines: list[str], secrets: list[str]
 ) -> str:
     """Write evidence (redacted once more, whatever the caller did) and return its path."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "experiment"
-    path = ctx.evidence_dir() / f"{stem}.{suffix}"
+    path = ctx.evidence_dir() / f"{evidence_stem(name, 'experiment')}.{suffix}"
     text = "\n".join(lines)
     path.write_text(redact_text(text, secrets) + "\n", encoding="utf-8")
-    return _shown(path, ctx)  # rootdir-relative, as CI attachment plugins resolve them
+    return relative(path, ctx.rootdir)  # rootdir-relative, as CI attachment plugins resolve them

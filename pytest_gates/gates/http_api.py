@@ -10,6 +10,7 @@ reached makes the gate an error (it could not evaluate), never a plain failure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -20,12 +21,14 @@ from ..api import (
     Member,
     Outcome,
     Setting,
+    Status,
     SuiteGate,
     suite_outcome,
 )
 from ._apichecks import ApiCheck, auth_problems, header_problems, parse_checks, run_check
 from ._apiclient import ApiSession, latency_stats, secrets_of
-from ._httptext import redact, shown_url
+from ._httptext import redact_outcome, shown_url
+from ._suitekit import values
 
 if TYPE_CHECKING:
     import pytest
@@ -114,22 +117,14 @@ class ApiGate(SuiteGate):
 
     def _runner(self, check: ApiCheck) -> Any:
         def run(ctx: GateContext) -> Outcome:
-            outcome = run_check(check, self.session(ctx), ctx)
-            hidden = self.secrets()
-            return Outcome(
-                outcome.status,
-                redact(outcome.summary, hidden),
-                measured=outcome.measured,
-                threshold=outcome.threshold,
-                details=redact(outcome.details, hidden),
-            )
+            return redact_outcome(run_check(check, self.session(ctx), ctx), self.secrets())
 
         return run
 
     # -- verdict ----------------------------------------------------------------------
 
     def evaluate_suite(self, ctx: GateContext, members: Sequence[Member]) -> Outcome:
-        latencies = [float(v) for m in members for v in _values(m.data.get("latency_ms"))]
+        latencies = [float(v) for m in members for v in values(m.data.get("latency_ms"))]
         stats = latency_stats(latencies)
         lines = [f"base_url: {shown_url(self.settings['base_url'])}"]
         if latencies:
@@ -141,35 +136,18 @@ class ApiGate(SuiteGate):
         else:
             lines.append("latency: no request was made through gate_api or a check")
         outcome = suite_outcome(self.settings, members, measured=stats, extra="\n".join(lines))
-        hidden = self.secrets()
         unreachable = [
             reason
             for m in members
             if m.status != "passed"
-            for reason in _values(m.data.get("unreachable"))
+            for reason in values(m.data.get("unreachable"))
         ]
         down = {m.nodeid for m in members if m.status != "passed" and "unreachable" in m.data}
         if unreachable:
-            return Outcome.error(
-                redact(
-                    f"cannot reach {unreachable[0]} ({len(down)} of {len(members)}"
-                    " members could not connect)",
-                    hidden,
-                ),
-                measured=outcome.measured,
-                threshold=outcome.threshold,
-                details=redact(outcome.details, hidden),
+            outcome = replace(
+                outcome,
+                status=Status.ERROR,
+                summary=f"cannot reach {unreachable[0]} ({len(down)} of {len(members)}"
+                " members could not connect)",
             )
-        return Outcome(
-            outcome.status,
-            redact(outcome.summary, hidden),
-            measured=outcome.measured,
-            threshold=outcome.threshold,
-            details=redact(outcome.details, hidden),
-        )
-
-
-def _values(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
+        return redact_outcome(outcome, self.secrets())

@@ -7,10 +7,8 @@ source are saved in the gate's evidence folder and attached to its verdict testc
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -23,16 +21,16 @@ from ..api import (
     Member,
     Outcome,
     Setting,
+    Status,
     SuiteGate,
     suite_outcome,
 )
 from . import _webdriver
 from ._httptext import shown_url
+from ._suitekit import evidence_stem, relative, values
 
 if TYPE_CHECKING:
     from ..suite import SuiteBinding
-
-MAX_STEM = 120  # characters of a node id kept in an evidence file name
 
 
 class SeleniumGate(SuiteGate):
@@ -102,23 +100,18 @@ class SeleniumGate(SuiteGate):
         return driver
 
     def evaluate_suite(self, ctx: GateContext, members: Sequence[Member]) -> Outcome:
-        browsers = sorted({b for m in members for b in _values(m.data.get("browser"))})
+        browsers = sorted({str(b) for m in members for b in values(m.data.get("browser"))})
         lines = [f"browser: {b}" for b in browsers] or ["browser: none started"]
         if self.settings["base_url"]:
             lines.append(f"base_url: {shown_url(self.settings['base_url'])}")
         for m in members:
-            for problem in _values(m.data.get("evidence_problem")):
+            for problem in values(m.data.get("evidence_problem")):
                 lines.append(f"evidence of {m.nodeid} incomplete: {problem}")
         outcome = suite_outcome(self.settings, members, extra="\n".join(lines))
-        broken = [e for m in members for e in _values(m.data.get("browser_error"))]
+        broken = [str(e) for m in members for e in values(m.data.get("browser_error"))]
         if broken:
-            return Outcome.error(
-                f"the browser did not start for {len(broken)} of {len(members)} tests: {broken[0]}",
-                measured=outcome.measured,
-                threshold=outcome.threshold,
-                details=outcome.details,
-                evidence=outcome.evidence,
-            )
+            summary = f"the browser did not start for {len(broken)} of {len(members)} tests:"
+            return replace(outcome, status=Status.ERROR, summary=f"{summary} {broken[0]}")
         return outcome
 
 
@@ -138,17 +131,8 @@ def save_evidence(
             if note is not None:
                 note("evidence_problem", f"{suffix[1:]}: {type(exc).__name__}: {_first(exc)}")
             continue
-        saved.append(_relative(path, ctx.rootdir))
+        saved.append(relative(path, ctx.rootdir))
     return saved
-
-
-def evidence_stem(nodeid: str) -> str:
-    """A file name stem from a node id: safe characters only, short, still unique."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", nodeid).strip("._") or "test"
-    if len(stem) > MAX_STEM:
-        digest = hashlib.sha1(nodeid.encode()).hexdigest()[:10]
-        stem = f"{stem[: MAX_STEM - 11]}-{digest}"
-    return stem
 
 
 def _screenshot(driver: Any) -> bytes:
@@ -160,19 +144,6 @@ def _screenshot(driver: Any) -> bytes:
 
 def _page_source(driver: Any) -> bytes:
     return str(driver.page_source).encode("utf-8")
-
-
-def _relative(path: Path, rootdir: Path) -> str:
-    try:
-        return path.resolve().relative_to(rootdir.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _values(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def _first(exc: BaseException) -> str:

@@ -21,7 +21,7 @@ from ..formats.sonar import (
     parse_task,
     read_report_task,
 )
-from ._httptext import redact
+from ._httptext import redact, redact_outcome
 from .sonar_api import GaveUp, SonarApi
 from .sonar_verdict import ago, dashboard_url, gate_verdict, task_verdict, where
 
@@ -101,14 +101,7 @@ class SonarGate(Gate):
         except GateError as exc:
             # Belt and braces: a server or proxy could echo what it was sent.
             raise GateError(redact(str(exc), [token])) from None
-        return Outcome(
-            outcome.status,
-            redact(outcome.summary, [token]),
-            measured=outcome.measured,
-            threshold=outcome.threshold,
-            details=redact(outcome.details, [token]),
-            evidence=outcome.evidence,
-        )
+        return redact_outcome(outcome, [token])
 
     def _evaluate(self, ctx: GateContext, token: str, token_source: str) -> Outcome:
         s = self.settings
