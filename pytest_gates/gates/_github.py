@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..api import GateError
-from ._reviews import Approvals, Review, decide
+from ._reviews import Approvals, Review, an_object, decide, the_request
 from ._webapi import WebApi
 
 PER_PAGE = 100  # the API's maximum
@@ -24,7 +24,7 @@ def headers(token: str) -> dict[str, str]:
 def collect(api: WebApi, repo: str, number: int) -> Approvals:
     """``GET /repos/{repo}/pulls/{number}`` (the author, the head commit), then every page
     of ``GET /repos/{repo}/pulls/{number}/reviews``, decided by :func:`decide`."""
-    pull = _object(api.get_json(f"/repos/{repo}/pulls/{number}")[0], "pull request")
+    pull = an_object(api.get_json(f"/repos/{repo}/pulls/{number}")[0], "GitHub", "pull request")
     author = _login(pull.get("user"))
     head = pull.get("head")
     head = head if isinstance(head, dict) else {}
@@ -49,17 +49,7 @@ def pull_for_commit(api: WebApi, repo: str, sha: str) -> int | None:
         raise GateError(f"GitHub answered the pull requests of commit {sha[:12]} with a non-list")
     pulls = [p for p in body if isinstance(p, dict) and isinstance(p.get("number"), int)]
     merged_here = [p for p in pulls if p.get("merged_at") and p.get("merge_commit_sha") == sha]
-    if len(merged_here) == 1:
-        return int(merged_here[0]["number"])
-    if len(pulls) == 1:
-        return int(pulls[0]["number"])
-    if not pulls:
-        return None
-    numbers = ", ".join(f"#{p['number']}" for p in pulls[:10])
-    raise GateError(
-        f"{len(pulls)} pull requests of {repo} contain commit {sha[:12]} ({numbers});"
-        " set 'number' to the one to check"
-    )
+    return the_request(pulls, merged_here, "number", "pull request", repo, sha)
 
 
 def _reviews(api: WebApi, path: str) -> tuple[list[Review], int]:
@@ -99,9 +89,3 @@ def _login(user: Any) -> str | None:
     if isinstance(user, dict) and isinstance(user.get("login"), str):
         return str(user["login"])
     return None
-
-
-def _object(body: Any, what: str) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise GateError(f"GitHub answered the {what} with a {type(body).__name__}, not an object")
-    return body

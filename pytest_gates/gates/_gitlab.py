@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..api import GateError
-from ._reviews import Approvals
+from ._reviews import Approvals, an_object, the_request
 from ._webapi import WebApi
 
 
@@ -26,8 +26,8 @@ def collect(api: WebApi, project: str, iid: int) -> Approvals:
     """``GET /projects/:id/merge_requests/:iid`` (the author) and
     ``GET /projects/:id/merge_requests/:iid/approvals`` (``approved_by``)."""
     base = f"/projects/{project_path(project)}/merge_requests/{iid}"
-    mr = _object(api.get_json(base)[0], "merge request")
-    state = _object(api.get_json(base + "/approvals")[0], "approval state")
+    mr = an_object(api.get_json(base)[0], "GitLab", "merge request")
+    state = an_object(api.get_json(base + "/approvals")[0], "GitLab", "approval state")
     author = _username(mr.get("author")) or ""
     approved_by = state.get("approved_by")
     if not isinstance(approved_by, list):
@@ -80,26 +80,10 @@ def mr_for_commit(api: WebApi, project: str, sha: str) -> int | None:
         if m.get("state") == "merged"
         and sha in (m.get("merge_commit_sha"), m.get("squash_commit_sha"))
     ]
-    if len(merged_here) == 1:
-        return int(merged_here[0]["iid"])
-    if len(mrs) == 1:
-        return int(mrs[0]["iid"])
-    if not mrs:
-        return None
-    iids = ", ".join(f"!{m['iid']}" for m in mrs[:10])
-    raise GateError(
-        f"{len(mrs)} merge requests of {project} contain commit {sha[:12]} ({iids});"
-        " set 'number' to the one to check"
-    )
+    return the_request(mrs, merged_here, "iid", "merge request", project, sha)
 
 
 def _username(user: Any) -> str | None:
     if isinstance(user, dict) and isinstance(user.get("username"), str):
         return str(user["username"])
     return None
-
-
-def _object(body: Any, what: str) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise GateError(f"GitLab answered the {what} with a {type(body).__name__}, not an object")
-    return body

@@ -1,11 +1,15 @@
 """How code reviews become approvals: the result both providers hand to the ``approvals``
-kind, and GitHub's rule for turning a pull request's review history into approvers."""
+kind, GitHub's rule for turning a pull request's review history into approvers, and what
+both providers do alike (the request a commit came from, an answer that must be an object)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from ..api import GateError
 
 # The review states that set a reviewer's standing on GitHub.  COMMENTED does not: a
 # reviewer who approves and then comments still approves (GitHub's reviewers list and
@@ -120,3 +124,37 @@ def _states(reviews: list[Review]) -> str:
 
 def _list(names: list[str]) -> str:
     return ", ".join(names)
+
+
+def the_request(
+    found: Sequence[dict[str, Any]],
+    merged_here: Sequence[dict[str, Any]],
+    key: str,
+    what: str,
+    where: str,
+    sha: str,
+) -> int | None:
+    """The pull request (``key`` ``number``) or merge request (``iid``) that brought
+    commit ``sha`` in: the merged one whose merge commit it is, else the only one; None
+    when there is none; several is a GateError that lists them."""
+    if len(merged_here) == 1:
+        return int(merged_here[0][key])
+    if len(found) == 1:
+        return int(found[0][key])
+    if not found:
+        return None
+    mark = "!" if key == "iid" else "#"  # GitLab's !7, GitHub's #42
+    listed = ", ".join(f"{mark}{f[key]}" for f in found[:10])
+    raise GateError(
+        f"{len(found)} {what}s of {where} contain commit {sha[:12]} ({listed});"
+        " set 'number' to the one to check"
+    )
+
+
+def an_object(body: Any, provider: str, what: str) -> dict[str, Any]:
+    """``body`` when it is a JSON object, else a GateError."""
+    if not isinstance(body, dict):
+        raise GateError(
+            f"{provider} answered the {what} with a {type(body).__name__}, not an object"
+        )
+    return body

@@ -9,6 +9,7 @@ elsewhere are refused, since the credential travels in a header with every reque
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -20,6 +21,34 @@ from ._httptext import api_message, credential_values, redact, shown_url
 # 3 tries of a 5xx or a dropped line, 0.25 s and 0.75 s apart, each leaving 0.5 s to answer.
 RETRY = Retry(attempts=3, backoff=0.25, factor=3.0, room=0.5)
 MAX_REDIRECTS = 3
+_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def token_problems(settings: Mapping[str, Any]) -> list[str]:
+    """Profile checks of the ``token`` / ``token_env`` settings (values never echoed)."""
+    problems = []
+    if settings["token"] and settings["token_env"]:
+        problems.append("set 'token' or 'token_env', not both")
+    if settings["token_env"] and not _VAR_NAME.match(settings["token_env"]):
+        problems.append("'token_env' must be the name of an environment variable")
+    return problems
+
+
+def token_of(
+    ctx: GateContext, settings: Mapping[str, Any], default_env: str | None, hint: str = ""
+) -> tuple[str | None, str]:
+    """The token (setting ``token``, else the variable ``token_env`` names, else
+    ``default_env``) and where it came from ("the token in GITHUB_TOKEN"); (None, "") when
+    there is no variable to read.  An empty variable is a GateError naming it."""
+    if settings["token"]:
+        return settings["token"], "the token in setting 'token'"
+    name = settings["token_env"] or default_env
+    if name is None:
+        return None, ""
+    token = (ctx.env(name) or "").strip()
+    if not token:
+        raise GateError(f"no token: the environment variable {name} is not set or empty{hint}")
+    return token, f"the token in {name}"
 
 
 class WebApi:

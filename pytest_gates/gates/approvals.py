@@ -10,9 +10,8 @@ from typing import Any, ClassVar
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from . import _github, _gitlab
 from ._reviews import Approvals
-from ._webapi import WebApi
+from ._webapi import WebApi, token_of, token_problems
 
-_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _PULL_REF = re.compile(r"^refs/pull/(\d+)/(?:merge|head)$")
@@ -88,10 +87,7 @@ class ApprovalsGate(Gate):
             problems.append("'project' is for GitLab; GitHub takes 'repo' (owner/name)")
         if settings["provider"] == "gitlab" and settings["repo"]:
             problems.append("'repo' is for GitHub; GitLab takes 'project' (an id or a path)")
-        if settings["token"] and settings["token_env"]:
-            problems.append("set 'token' or 'token_env', not both")
-        if settings["token_env"] and not _VAR_NAME.match(settings["token_env"]):
-            problems.append("'token_env' must be the name of an environment variable")
+        problems += token_problems(settings)
         api_url = settings["api_url"]
         if api_url and not api_url.startswith(("http://", "https://")):
             problems.append("'api_url' must start with http:// or https://")
@@ -114,14 +110,18 @@ class ApprovalsGate(Gate):
         api_env, api_default = ci["api_url"]
         api_url, api_from = _pick(ctx, s["api_url"], "api_url", (api_env,))
         api_url, api_from = (api_url, api_from) if api_url else (api_default, "the default")
-        token, credential = self._token(ctx, ci["token_env"], ci["service"])
+        hint = (
+            f" (it must hold a {ci['service']} token that can read the repository; or set"
+            " 'token_env')"
+        )
+        token, credential = token_of(ctx, s, ci["token_env"], hint)
         inputs.append(credential)
         module: Any = _github if provider == "github" else _gitlab
         api = WebApi(
             ctx,
             ci["service"],
             api_url,
-            headers=module.headers(token),
+            headers=module.headers(token or ""),
             secret=token,
             credential=credential,
         )
@@ -158,18 +158,6 @@ class ApprovalsGate(Gate):
             "provider auto: neither GITHUB_ACTIONS nor GITLAB_CI is 'true' here;"
             " set 'provider: github' or 'provider: gitlab'"
         )
-
-    def _token(self, ctx: GateContext, default_env: str, service: str) -> tuple[str, str]:
-        if self.settings["token"]:
-            return self.settings["token"], "the token in setting 'token'"
-        name = self.settings["token_env"] or default_env
-        token = (ctx.env(name) or "").strip()
-        if not token:
-            raise GateError(
-                f"no token: the environment variable {name} is not set or empty (it must hold a"
-                f" {service} token that can read the repository; or set 'token_env')"
-            )
-        return token, f"the token in {name}"
 
     def _number(self, ctx: GateContext, provider: str, inputs: list[str]) -> int | None:
         text, text_from = _pick(ctx, self.settings["number"], "number", ())

@@ -4,17 +4,15 @@ acknowledged incidents)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.alertmatchers import parse_matchers
 from . import _alertmanager, _pagerduty
-from ._webapi import WebApi
+from ._webapi import WebApi, token_of, token_problems
 
 SHOWN = 50  # firing alerts / open incidents listed in the details
-_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PAGERDUTY_URL = "https://api.pagerduty.com"
 
 
@@ -54,10 +52,7 @@ class IncidentsGate(Gate):
             problems.append("'matchers' select Alertmanager alerts; PagerDuty takes 'services'")
         if not pagerduty and settings["services"]:
             problems.append("'services' are PagerDuty service ids; Alertmanager takes 'matchers'")
-        if settings["token"] and settings["token_env"]:
-            problems.append("set 'token' or 'token_env', not both")
-        if settings["token_env"] and not _VAR_NAME.match(settings["token_env"]):
-            problems.append("'token_env' must be the name of an environment variable")
+        problems += token_problems(settings)
         url = settings["url"]
         if url and not url.startswith(("http://", "https://")):
             problems.append("'url' must start with http:// or https://")
@@ -70,10 +65,12 @@ class IncidentsGate(Gate):
         url = (s["url"] or "").strip() or (PAGERDUTY_URL if pagerduty else "")
         if not url:
             raise GateError("no Alertmanager: set 'url' (e.g. url: ${ALERTMANAGER_URL})")
-        token, credential = self._token(ctx, pagerduty)
         if pagerduty:
+            hint = " (a PagerDuty REST API key, read-only is enough)"
+            token, credential = token_of(ctx, s, "PAGERDUTY_TOKEN", hint)
             headers = _pagerduty.headers(token or "")
         else:
+            token, credential = token_of(ctx, s, None)
             headers = {"Accept": "application/json"}
             if token:
                 headers["Authorization"] = f"Bearer {token}"
@@ -112,21 +109,6 @@ class IncidentsGate(Gate):
                 f"{_count(count, what)} > max_active {limit} {where}: {names}{more}", **kw
             )
         return Outcome.passed(f"{_count(count, what)} <= {limit} {where} ({scope})", **kw)
-
-    def _token(self, ctx: GateContext, pagerduty: bool) -> tuple[str | None, str]:
-        s = self.settings
-        if s["token"]:
-            return s["token"], "the token in setting 'token'"
-        name = s["token_env"] or ("PAGERDUTY_TOKEN" if pagerduty else None)
-        if name is None:
-            return None, ""
-        token = (ctx.env(name) or "").strip()
-        if not token:
-            raise GateError(
-                f"no token: the environment variable {name} is not set or empty"
-                + (" (a PagerDuty REST API key, read-only is enough)" if pagerduty else "")
-            )
-        return token, f"the token in {name}"
 
 
 def _count(n: int, what: str) -> str:
