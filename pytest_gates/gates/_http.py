@@ -207,6 +207,15 @@ def request_timeout(limit: float, left: float | None) -> float:
     return limit if left is None else min(limit, max(MIN_TIMEOUT, left))
 
 
+def is_http_url(url: str) -> bool:
+    """An ``http://`` or ``https://`` URL that names a host."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a broken [IPv6] host
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def origin(url: str) -> tuple[str, str, int | None]:
     """Scheme, host and port of a URL: where a credential may be sent."""
     parts = urlsplit(url)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..api import GateContext, GateError
-from ._http import Answer, NoAnswer, Retry, get, origin
+from ._http import Answer, NoAnswer, Retry, get, is_http_url, origin
 from ._httptext import api_message, credential_values, redact, shown_url
 
 # 3 tries of a 5xx or a dropped line, 0.25 s and 0.75 s apart, each leaving 0.5 s to answer.
@@ -68,9 +68,9 @@ class WebApi:
         secret: str | None = None,
         credential: str = "",
     ) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not is_http_url(base_url):
             raise GateError(f"{service} URL must start with http:// or https:// and name a host")
+        parts = urlsplit(base_url)
         self.ctx = ctx
         self.service = service
         self._base = base_url.rstrip("/")

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from . import _github, _gitlab
+from ._http import is_http_url
 from ._reviews import Approvals
 from ._webapi import WebApi, token_of, token_problems
 
@@ -89,7 +90,7 @@ class ApprovalsGate(Gate):
             problems.append("'repo' is for GitHub; GitLab takes 'project' (an id or a path)")
         problems += token_problems(settings)
         api_url = settings["api_url"]
-        if api_url and not api_url.startswith(("http://", "https://")):
+        if api_url and not is_http_url(api_url):
             problems.append("'api_url' must start with http:// or https://")
         return problems
 

@@ -12,11 +12,11 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ._git import GitMissing, git
-from ._http import fetch
+from ._http import fetch, is_http_url
 from ._httptext import api_message, auth_header, credential_values, shown_url
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -59,7 +59,7 @@ class ChangeTicketGate(Gate):
         if url is not None:
             if "{id}" not in url:
                 problems.append("'verify_url' must contain {id} (where the ticket id goes)")
-            if urlsplit(url).scheme not in ("http", "https"):
+            if not is_http_url(url):
                 problems.append(f"'verify_url' {shown_url(url)!r} is not an http(s):// URL")
         if settings["field"] and url is None:
             problems.append("'field' needs 'verify_url' (the answer it is read from)")

@@ -8,10 +8,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from ..api import Gate, GateContext, Outcome, Setting
-from ._http import NoAnswer, get
+from ._http import NoAnswer, get, is_http_url
 from ._httptext import shown_url
 
 MAX_HEALTH_BODY = 1 << 20  # bytes of a health answer that are read and checked
@@ -80,8 +79,7 @@ class HealthGate(Gate):
         if not settings["urls"]:
             problems.append("'urls' needs at least one URL")
         for url in settings["urls"]:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            if not is_http_url(url):
                 problems.append(f"'urls': {shown_url(url)!r} is not an http(s):// URL")
         return problems
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
 from ..api import (
     SUITE_SETTINGS,
@@ -27,6 +26,7 @@ from ..api import (
 )
 from ._apichecks import ApiCheck, auth_problems, header_problems, parse_checks, run_check
 from ._apiclient import ApiSession, latency_stats, secrets_of
+from ._http import is_http_url
 from ._httptext import redact_outcome, shown_url
 from ._suitekit import values
 
@@ -60,8 +60,7 @@ class ApiGate(SuiteGate):
     @classmethod
     def check_settings(cls, settings: Mapping[str, Any]) -> list[str]:
         problems = []
-        parts = urlsplit(settings["base_url"])
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_http_url(settings["base_url"]):
             problems.append("'base_url' must start with http:// or https:// and name a host")
         problems += header_problems(settings["headers"], "'headers'")
         problems += auth_problems(settings["auth"])

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.alertmatchers import parse_matchers
 from . import _alertmanager, _pagerduty
+from ._http import is_http_url
 from ._webapi import WebApi, token_of, token_problems
 
 SHOWN = 50  # firing alerts / open incidents listed in the details
@@ -54,7 +55,7 @@ class IncidentsGate(Gate):
             problems.append("'services' are PagerDuty service ids; Alertmanager takes 'matchers'")
         problems += token_problems(settings)
         url = settings["url"]
-        if url and not url.startswith(("http://", "https://")):
+        if url and not is_http_url(url):
             problems.append("'url' must start with http:// or https://")
         return problems
 

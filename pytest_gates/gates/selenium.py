@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,6 +25,7 @@ from ..api import (
     suite_outcome,
 )
 from . import _webdriver
+from ._http import is_http_url
 from ._httptext import shown_url
 from ._suitekit import evidence_stem, relative, values
 
@@ -72,10 +72,8 @@ class SeleniumGate(SuiteGate):
         if _webdriver.window_size(str(settings["window_size"])) is None:
             problems.append("'window_size' must be WIDTHxHEIGHT, e.g. 1280x800")
         url = settings["base_url"]
-        if url is not None:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                problems.append("'base_url' must start with http:// or https:// and name a host")
+        if url is not None and not is_http_url(url):
+            problems.append("'base_url' must start with http:// or https:// and name a host")
         return problems
 
     def open_browser(self, binding: SuiteBinding, item: pytest.Item) -> Any:

@@ -21,6 +21,7 @@ from ..formats.sonar import (
     parse_task,
     read_report_task,
 )
+from ._http import is_http_url
 from ._httptext import redact, redact_outcome
 from .sonar_api import GaveUp, SonarApi
 from .sonar_verdict import ago, dashboard_url, gate_verdict, task_verdict, where
@@ -90,7 +91,7 @@ class SonarGate(Gate):
         if (branch or pull_request) and not settings.get("project_key"):
             problems.append("'branch' and 'pull_request' go with 'project_key'")
         host = settings.get("host_url")
-        if host and not host.startswith(("http://", "https://")):
+        if host and not is_http_url(host):
             problems.append("'host_url' must start with http:// or https://")
         return problems
 
@@ -279,7 +280,7 @@ class SonarGate(Gate):
             host, note = report.server_url, f"serverUrl in {report.path}"
         if not host:
             raise GateError("no server: set the variable SONAR_HOST_URL or the setting 'host_url'")
-        if not host.startswith(("http://", "https://")):
+        if not is_http_url(host):
             raise GateError(f"the server URL from {note} must start with http:// or https://")
         used = report.server_url if report is not None else None
         if used and used.rstrip("/") != host.rstrip("/"):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.errors import FormatError
 from ..formats.gate_verdict import GateVerdict, read_verdict
 from ..verdict import revision, write_atomic
-from ._http import fetch
+from ._http import fetch, is_http_url
 from ._httptext import shown_url
 
 SHOWN = 10  # gates named in the one-line summary
@@ -38,7 +37,7 @@ class VerdictGate(Gate):
         if (settings["path"] is None) == (settings["url"] is None):
             problems.append("set exactly one of 'path' and 'url' (where the verdict is)")
         url = settings["url"]
-        if url is not None and urlsplit(url).scheme not in ("http", "https"):
+        if url is not None and not is_http_url(url):
             problems.append(f"'url' {shown_url(url)!r} is not an http(s):// URL")
         if not settings["profile"].strip():
             problems.append("'profile' is empty")
