@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from shopsvc import SHOP, free_port
+from shopsvc import SHOP, free_port, wait_healthy
 
 
 @dataclass
@@ -58,22 +58,6 @@ def _read_pid(pidfile: Path) -> int | None:
         return int(pidfile.read_text().strip())
     except (OSError, ValueError):
         return None
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], within: float = 20) -> None:
-    """Poll /api/health until it answers 200 (no sleeps to guess readiness)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"the process exited with {process.returncode}: {err}")
-        try:
-            if requests.get(url + "/api/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing answered on {url} within {within} s")
 
 
 def wait_for_new_pid(shop: SupervisedShop, old: int, within: float = 20) -> int:

@@ -7,41 +7,17 @@ It answers as https://developer.pagerduty.com/api-reference/ (List incidents) do
 ``{"incidents": [...], "limit", "offset", "total", "more"}``; errors are
 ``{"error": {"message", "code"}}`` (401 code 2006, 429 rate limit with ``ratelimit-*``).
 
-PagerDuty repeats query keys (``statuses[]=triggered&statuses[]=acknowledged``), and
-httpfake's Request keeps only the last value of a key, so :class:`MultiQueryServer` also
-hands each request's full query to the route.
+PagerDuty repeats query keys (``statuses[]=triggered&statuses[]=acknowledged``): the route
+reads them from httpfake's ``Request.query_all``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from httpfake import FakeServer, Request, Response
-
-
-class MultiQueryServer(FakeServer):
-    """A FakeServer whose ``query_all()`` gives the current request's repeated keys."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        local = self._local = threading.local()
-        base = self._httpd.RequestHandlerClass
-
-        class Handler(base):  # type: ignore[misc,valid-type]
-            def _handle(self) -> None:
-                local.query = parse_qs(urlsplit(self.path).query)
-                super()._handle()
-
-            do_GET = _handle
-
-        self._httpd.RequestHandlerClass = Handler
-
-    def query_all(self) -> dict[str, list[str]]:
-        return dict(self._local.query)
 
 
 @dataclass
@@ -55,7 +31,7 @@ class Incident:
 
 
 class FakePagerDuty:
-    def __init__(self, server: MultiQueryServer, token: str) -> None:
+    def __init__(self, server: FakeServer, token: str) -> None:
         self.server = server
         self.token = token
         self.incidents: list[Incident] = []
@@ -77,7 +53,7 @@ class FakePagerDuty:
             )
         if req.path != "/incidents":
             return Response(404, {"error": {"message": "Not Found", "code": 2100}})
-        query = self.server.query_all()
+        query = req.query_all
         statuses = query.get("statuses[]", [])
         services = query.get("service_ids[]", [])
         every_date = query.get("date_range") == ["all"]

@@ -1,7 +1,7 @@
 """Start the example shop service (examples/shop/service.py) for real, on a free port.
 
-Import the ``shop_service`` fixture (a healthy service) or use :func:`start_shop` for a
-broken one (``broken=True``).  The service is a real process; the fixture stops it.
+Import the ``shop_service`` fixture (a healthy service) or ``broken_shop`` (``--broken``),
+or call :func:`start_shop`.  The service is a real process; the fixtures stop it.
 """
 
 from __future__ import annotations
@@ -52,24 +52,34 @@ def start_shop(tmp: Path, *, broken: bool = False) -> Shop:
     args = [sys.executable, str(SHOP / "service.py"), "--port", str(port)]
     args += ["--pidfile", str(pidfile)] + (["--broken"] if broken else [])
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    shop = Shop(f"http://127.0.0.1:{port}", port, process, pidfile)
+    try:
+        wait_healthy(shop.url, process)
+    except RuntimeError:
+        shop.stop()
+        raise
+    return shop
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], within: float = 20) -> None:
+    """Poll /api/health until it answers 200 (no sleeps to guess readiness)."""
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if process.poll() is not None:
             err = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"the shop service exited with {process.returncode}: {err}")
+            raise RuntimeError(f"the process exited with {process.returncode}: {err}")
         try:
             if requests.get(url + "/api/health", timeout=1).status_code == 200:
-                return Shop(url, port, process, pidfile)
+                return
         except requests.ConnectionError:
             pass
         time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"the shop service did not answer on {url} within 20 s")
+    raise RuntimeError(f"nothing answered on {url} within {within} s")
 
 
 @pytest.fixture
 def shop_service(tmp_path: Path) -> Iterator[Shop]:
+    """The example shop service, healthy (a real process)."""
     shop = start_shop(tmp_path)
     yield shop
     shop.stop()
@@ -77,6 +87,7 @@ def shop_service(tmp_path: Path) -> Iterator[Shop]:
 
 @pytest.fixture
 def broken_shop(tmp_path: Path) -> Iterator[Shop]:
+    """The example shop service started with --broken."""
     shop = start_shop(tmp_path, broken=True)
     yield shop
     shop.stop()

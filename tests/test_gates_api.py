@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import shutil
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from httpfake import FakeServer, Request, Response, fake_server
-from shopsvc import SHOP, Shop, free_port, start_shop
+from shopsvc import SHOP, Shop, broken_shop, free_port, shop_service
 
 from pytest_gates.api import Member, Outcome, Status
 from pytest_gates.context import RunContext
@@ -21,7 +20,7 @@ from pytest_gates.gates.http_api import ApiGate
 
 from conftest import Profile
 
-__all__ = ["fake_server"]  # a fixture, imported for its use here
+__all__ = ["broken_shop", "fake_server", "shop_service"]  # fixtures, imported for their use
 
 API_TESTS = SHOP / "tests" / "api" / "test_shop_api.py"
 TOKEN = "tok-5ecret-0f-the-api-gate"  # must never be shown
@@ -35,28 +34,6 @@ DEFAULTS: dict[str, Any] = {
     "retries": 2,
     "checks": [],
 }
-
-
-def running_shop(tmp_path: Path, *, broken: bool) -> Iterator[Shop]:
-    shop = start_shop(tmp_path, broken=broken)
-    try:
-        yield shop
-    finally:
-        shop.stop()
-        if shop.process.stderr is not None:  # Shop.stop() leaves the pipe open
-            shop.process.stderr.close()
-
-
-@pytest.fixture
-def shop_service(tmp_path: Path) -> Iterator[Shop]:
-    """The example shop service, healthy (a real process)."""
-    yield from running_shop(tmp_path, broken=False)
-
-
-@pytest.fixture
-def broken_shop(tmp_path: Path) -> Iterator[Shop]:
-    """The example shop service started with --broken."""
-    yield from running_shop(tmp_path, broken=True)
 
 
 def gate(base_url: str, **settings: Any) -> ApiGate:

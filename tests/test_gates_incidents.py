@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from alertmanager import Alertmanager, alertmanager, iso
-from fake_pagerduty import FakePagerDuty, MultiQueryServer
+from fake_pagerduty import FakePagerDuty
+from httpfake import FakeServer
 
 from pytest_gates.api import GateError, Outcome, Status
 from pytest_gates.context import RunContext
@@ -295,7 +296,7 @@ def test_check_settings() -> None:
 
 @pytest.fixture
 def pagerduty() -> Iterator[FakePagerDuty]:
-    server = MultiQueryServer().start()
+    server = FakeServer().start()
     fake = FakePagerDuty(server, PD_TOKEN)
     server.route = fake.route
     yield fake

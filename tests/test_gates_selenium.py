@@ -9,12 +9,11 @@ import os
 import shutil
 import stat
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import xmlschema
-from shopsvc import SHOP, Shop, start_shop
+from shopsvc import SHOP, Shop, broken_shop, shop_service
 
 from pytest_gates.api import GateError, Member, Status
 from pytest_gates.context import RunContext
@@ -22,6 +21,8 @@ from pytest_gates.gates import _webdriver
 from pytest_gates.gates.selenium import SeleniumGate, evidence_stem, save_evidence
 
 from conftest import DATA, Profile
+
+__all__ = ["broken_shop", "shop_service"]  # fixtures, imported for their use here
 
 E2E_TESTS = SHOP / "tests" / "e2e" / "test_shop_page.py"
 DEFAULTS = {
@@ -36,28 +37,6 @@ DEFAULTS = {
     "window_size": "1280x800",
     "page_load_timeout": 30.0,
 }
-
-
-def running_shop(tmp_path: Path, *, broken: bool) -> Iterator[Shop]:
-    shop = start_shop(tmp_path, broken=broken)
-    try:
-        yield shop
-    finally:
-        shop.stop()
-        if shop.process.stderr is not None:  # Shop.stop() leaves the pipe open
-            shop.process.stderr.close()
-
-
-@pytest.fixture
-def shop_service(tmp_path: Path) -> Iterator[Shop]:
-    """The example shop service, healthy (a real process)."""
-    yield from running_shop(tmp_path, broken=False)
-
-
-@pytest.fixture
-def broken_shop(tmp_path: Path) -> Iterator[Shop]:
-    """The example shop service started with --broken."""
-    yield from running_shop(tmp_path, broken=True)
 
 
 def chromium() -> tuple[str, str]:
