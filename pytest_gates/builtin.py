@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from .kinds import KindRegistry
+from .kinds import KindError, KindRegistry
 
 # "module:Class", one per kind. Imported inside the hook, not at module level: runs
 # without --gate should not pay for them.
@@ -32,5 +32,8 @@ BUILTIN_KINDS = (
 def pytest_gates_register_kinds(registry: KindRegistry) -> None:
     for target in BUILTIN_KINDS:
         module, _, name = target.partition(":")
-        cls = getattr(importlib.import_module(module), name)
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except Exception as exc:  # a broken install: the profile is unusable, say why (exit 2)
+            raise KindError(f"cannot load the built-in gate kind {target}: {exc!r}") from exc
         registry.add(cls, source=f"pytest-gates (built-in kind {cls.kind!r})")

@@ -24,6 +24,7 @@ import pytest
 from .api import Check, GateError, Member, Outcome, Status, SuiteGate
 from .context import RunContext
 from .spec import GateSpec
+from .state import STATE_KEY
 
 # On a member item (and the collectors of its tests): the id of the gate that owns it.
 MEMBER_OF = pytest.StashKey[str]()
@@ -149,19 +150,21 @@ class CheckItem(pytest.Item):
 
         binding = binding_for(self)
         spec = binding.spec
+        state = self.config.stash[STATE_KEY]
+        timeout = spec.timeout if spec.timeout is not None else state.default_timeout
         ctx = RunContext(
             spec.id,
             binding.ctx.rootdir,
             rerun_command=binding.ctx.rerun_command,
             evidence_root=binding.ctx.evidence_root,
-            timeout=spec.timeout,
+            timeout=timeout,
         )
         try:
-            outcome = call_with_timeout(self.check.run, ctx, spec.timeout)
+            outcome = call_with_timeout(self.check.run, ctx, timeout)
         except GateError as exc:
             outcome = Outcome.error(str(exc))
         except GateTimeout:
-            outcome = Outcome.error(f"timed out after {spec.timeout:g} s (setting 'timeout')")
+            outcome = Outcome.error(f"timed out after {timeout:g} s (setting 'timeout')")
         finally:
             ctx.close()
         data = self.stash.setdefault(MEMBER_DATA, {})

@@ -36,6 +36,9 @@ class Demo(SuiteGate):
 
     def _run(self, value):
         def run(ctx):
+            if value == "slow":
+                import time
+                time.sleep(3)
             if value.startswith("err"):
                 raise GateError(f"check {value} cannot reach its server")
             if value.startswith("fail"):
@@ -387,3 +390,10 @@ def test_a_check_that_cannot_evaluate_is_an_error(
     case = cases(verdict(project))["gate:pr::api[err-x]"]
     assert case.find("error") is not None
     assert case.find("failure") is None
+
+
+def test_a_check_obeys_the_gate_timeout(project: pytest.Pytester, profile: Profile) -> None:
+    profile("gates:\n  api:\n    kind: demo\n    checks: [ok, slow]\n")
+    result = project.runpytest("--gate=pr", "-o", "gate_timeout=0.5")
+    assert result.ret == 1
+    assert "ERROR gate:pr::api[slow] - ERROR: timed out after 0.5 s" in result.stdout.str()
