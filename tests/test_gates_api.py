@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from httpfake import FakeServer, Request, Response, fake_server
+from secrecy import assert_hidden, run_output
 from shopsvc import SHOP, Shop, broken_shop, free_port, shop_service
 
 from pytest_gates.api import Member, Outcome, Status
@@ -455,13 +456,10 @@ def test_credentials_are_sent_and_never_shown(
     out = result.stdout.str() + result.stderr.str()
     assert "status 403, expected 200" in out
     assert 'body: {"you": "Bearer ***", "key": "***"}' in out
-    text = (pytester.path / "gate-verdict.xml").read_text()
-    for secret in (TOKEN, "key-0f-the-api-gate"):
-        assert secret not in out
-        assert secret not in text
+    assert_hidden(run_output(pytester, result), TOKEN, "key-0f-the-api-gate")
 
     listing = pytester.runpytest("--gate=pr", "--gate-list")
-    assert TOKEN not in listing.stdout.str()
+    assert_hidden(run_output(pytester, listing), TOKEN, "key-0f-the-api-gate")
 
 
 HEALTH_TEST = """

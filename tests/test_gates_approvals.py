@@ -11,10 +11,13 @@ import pytest
 from fake_github import FakeGitHub
 from fake_gitlab import FakeGitLab
 from httpfake import FakeServer, Response, fake_server
+from secrecy import assert_hidden, run_output, shown
 
 from pytest_gates.api import GateError, Outcome, Status
 from pytest_gates.context import RunContext
 from pytest_gates.gates.approvals import ApprovalsGate
+
+from conftest import Profile
 
 __all__ = ["fake_server"]  # the fixture, imported for this module's tests
 
@@ -51,12 +54,6 @@ def gh(server: FakeServer, tmp_path: Path, number: str = "42", **kw: Any) -> Out
     return evaluate(tmp_path, env, **{**settings, **kw})
 
 
-def assert_secret_free(outcome: Outcome, *secrets: str) -> None:
-    text = repr(outcome.to_dict())
-    for secret in secrets:
-        assert secret not in text
-
-
 # -- GitHub ----------------------------------------------------------------------------
 
 
@@ -83,7 +80,7 @@ def test_two_approvals_pass_and_the_request_is_authenticated(
     assert 'pull request octo/shop#42 "Add checkout" by dave (open)' in outcome.details
     assert "inputs: provider github, repo octo/shop from setting 'repo'" in outcome.details
     assert "the token in GITHUB_TOKEN" in outcome.details
-    assert_secret_free(outcome, TOKEN)
+    assert_hidden(shown(outcome), TOKEN)
 
 
 def test_reviews_on_two_pages_are_all_read(
@@ -423,7 +420,7 @@ def test_gitlab_approvals_without_the_author(
         "GitLab's own approval rules (not used by this gate): approvals_required 2,"
         " approvals_left 0" in outcome.details
     )
-    assert_secret_free(outcome, GL_TOKEN)
+    assert_hidden(shown(outcome), GL_TOKEN)
     outcome = gl(fake_server, tmp_path, min_approvals=3)
     assert outcome.summary == (
         "2 approvals < min_approvals 3 on group/shop!7 (approved by alice, bob)"
@@ -552,6 +549,7 @@ def test_token_env_names_another_variable(
 @pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["no-xdist", "xdist"])
 def test_end_to_end_the_token_stays_secret(
     pytester: pytest.Pytester,
+    profile: Profile,
     fake_server: FakeServer,
     github: FakeGitHub,
     monkeypatch: pytest.MonkeyPatch,
@@ -564,8 +562,7 @@ def test_end_to_end_the_token_stays_secret(
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("PR_NUMBER", "42")
     monkeypatch.setenv("GITHUB_API", fake_server.url)
-    (pytester.path / "gate_profiles").mkdir()
-    (pytester.path / "gate_profiles" / "pr.yaml").write_text(
+    profile(
         "gates:\n"
         "  review:\n"
         "    kind: approvals\n"
@@ -581,7 +578,7 @@ def test_end_to_end_the_token_stays_secret(
         "    api_url: ${GITHUB_API}\n"
         "    token: ${GITHUB_TOKEN}\n"
         "    min_approvals: 2\n"
-        "    block_on_changes_requested: false\n"
+        "    block_on_changes_requested: false\n",
     )
     result = pytester.runpytest("--gate=pr", *xdist)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -604,5 +601,4 @@ def test_end_to_end_the_token_stays_secret(
     assert '<property name="gate.review.measured" value="approvals 1, changes requested 1" />' in (
         verdict
     )
-    assert TOKEN not in result.stdout.str() + result.stderr.str()
-    assert TOKEN not in verdict
+    assert_hidden(run_output(pytester, result), TOKEN)

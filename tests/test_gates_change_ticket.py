@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from gitrepo import GitRepo
 from httpfake import FakeServer, Request, Response
+from secrecy import assert_hidden, run_output
 
 from pytest_gates.api import GateError, Outcome, Status
 from pytest_gates.context import RunContext
@@ -381,11 +382,10 @@ def test_end_to_end(
             "&sysparm_limit=2 with the token of setting 'token' (bearer): HTTP 200",
         ]
     )
-    verdict = (pytester.path / "gate-verdict.xml").read_text()
-    assert TOKEN not in result.stdout.str() + result.stderr.str() + verdict
+    assert_hidden(run_output(pytester, result), TOKEN)
     monkeypatch.setenv("CHANGE_TICKET", "CHG0012345")
     result = pytester.runpytest("--gate=production")
     assert result.ret == pytest.ExitCode.OK
     verdict = (pytester.path / "gate-verdict.xml").read_text()
     assert '<property name="gate.change-ticket.status" value="passed" />' in verdict
-    assert TOKEN not in result.stdout.str() + result.stderr.str() + verdict
+    assert_hidden(run_output(pytester, result), TOKEN)

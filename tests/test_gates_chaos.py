@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import requests
 from chaos_shop import SupervisedShop, start_supervised, wait_for_new_pid
+from secrecy import assert_hidden, run_output
 from shopsvc import SHOP, Shop, start_shop
 
 from pytest_gates.api import GateError, Outcome, Status
@@ -533,11 +534,7 @@ def test_gate_run_invalid_deviated_and_secret_experiments(
     assert "own-truncated.json: malformed JSON" in out
     assert "probe 'marker-file-exists' value false not within tolerance true" in out
     assert "failed to connect to http://127.0.0.1:9/?token=***" in out
-    verdict = (pytester.path / "gate-verdict.xml").read_text()
-    evidence = "".join(p.read_text() for p in (pytester.path / ".gate-evidence").rglob("*.*"))
-    for text in (out, verdict, evidence):
-        assert SECRET not in text
-        assert "x-inline-secret" not in text
+    assert_hidden(run_output(pytester, result), SECRET, "x-inline-secret")
     assert (pytester.path / ".gate-evidence/secret/own-secret-echo.journal.json").exists()
     assert (pytester.path / "marker.txt").exists()  # rolled back
 

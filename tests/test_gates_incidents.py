@@ -13,11 +13,14 @@ import pytest
 from alertmanager import Alertmanager, alertmanager, iso
 from fake_pagerduty import FakePagerDuty
 from httpfake import FakeServer
+from secrecy import assert_hidden, shown
 
 from pytest_gates.api import GateError, Outcome, Status
 from pytest_gates.context import RunContext
 from pytest_gates.formats.alertmatchers import MatcherError, parse_matcher, parse_matchers
 from pytest_gates.gates.incidents import IncidentsGate
+
+from conftest import Profile
 
 __all__ = ["alertmanager"]  # the fixture, imported for this module's tests
 
@@ -151,13 +154,15 @@ def test_not_an_alertmanager_is_an_error(tmp_path: Path) -> None:
 
 
 def test_end_to_end(
-    pytester: pytest.Pytester, alertmanager: Alertmanager, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
+    profile: Profile,
+    alertmanager: Alertmanager,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     alertmanager.fire(CRITICAL_SHOP, annotations={"summary": "checkout errors"})
     alertmanager.fire({"alertname": "Noise", "severity": "info", "team": "shop"})
     monkeypatch.setenv("ALERTMANAGER_URL", alertmanager.url)
-    (pytester.path / "gate_profiles").mkdir()
-    (pytester.path / "gate_profiles" / "production.yaml").write_text(
+    profile(
         "gates:\n"
         "  incidents:\n"
         "    kind: incidents\n"
@@ -168,7 +173,8 @@ def test_end_to_end(
         "    kind: incidents\n"
         "    provider: alertmanager\n"
         "    url: ${ALERTMANAGER_URL}\n"
-        "    matchers: ['team=\"pay\"']\n"
+        "    matchers: ['team=\"pay\"']\n",
+        name="production",
     )
     result = pytester.runpytest("--gate=production")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -189,15 +195,17 @@ def test_end_to_end(
     assert '<property name="gate.pay-incidents.status" value="passed" />' in verdict
 
 
-def test_a_bad_matcher_breaks_the_profile_with_its_reason(pytester: pytest.Pytester) -> None:
-    (pytester.path / "gate_profiles").mkdir()
-    (pytester.path / "gate_profiles" / "production.yaml").write_text(
+def test_a_bad_matcher_breaks_the_profile_with_its_reason(
+    pytester: pytest.Pytester, profile: Profile
+) -> None:
+    profile(
         "gates:\n"
         "  incidents:\n"
         "    kind: incidents\n"
         "    provider: alertmanager\n"
         "    url: http://alertmanager:9093\n"
-        "    matchers: ['severity=\"critical\"', 'team==shop', 'x=~\"(a)\\\\1\"']\n"
+        "    matchers: ['severity=\"critical\"', 'team==shop', 'x=~\"(a)\\\\1\"']\n",
+        name="production",
     )
     result = pytester.runpytest("--gate=production")
     assert result.ret == pytest.ExitCode.INTERRUPTED
@@ -329,7 +337,7 @@ def test_pagerduty_open_incidents_on_two_pages(pagerduty: FakePagerDuty, tmp_pat
     first = pagerduty.server.requests[0]
     assert first.headers["Authorization"] == f"Token token={PD_TOKEN}"
     assert first.headers["Accept"] == "application/vnd.pagerduty+json;version=2"
-    assert PD_TOKEN not in repr(outcome.to_dict())
+    assert_hidden(shown(outcome), PD_TOKEN)
 
 
 def test_pagerduty_old_incidents_and_services(pagerduty: FakePagerDuty, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fake_sonar import DOC_CONDITIONS, TOKEN, FakeSonar, report_task
 from httpfake import FakeServer, Response
+from secrecy import assert_hidden, run_output
 
 from pytest_gates.api import GateError, Outcome, Status
 from pytest_gates.context import RunContext
@@ -732,15 +733,6 @@ gates:
 """
 
 
-def everything(pytester: pytest.Pytester, result: pytest.RunResult) -> str:
-    """Terminal output, the verdict and every file the run left (evidence included)."""
-    texts = [result.stdout.str(), result.stderr.str()]
-    for path in pytester.path.rglob("*"):
-        if path.is_file() and "report-task" not in path.name:
-            texts.append(path.read_text(errors="replace"))
-    return "\n".join(texts)
-
-
 @pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["no-xdist", "xdist"])
 def test_end_to_end_a_red_gate(
     pytester: pytest.Pytester,
@@ -776,7 +768,7 @@ def test_end_to_end_a_red_gate(
         ' new_blocker_violations 14, new_critical_violations 1, open_issues 17" />'
     ) in verdict
     assert 'message="quality gate ERROR: 4 conditions failed: new_coverage 82.51%' in verdict
-    assert TOKEN not in everything(pytester, result)
+    assert_hidden(run_output(pytester, result), TOKEN)
 
 
 def test_end_to_end_a_refused_token_is_named_not_shown(
@@ -795,7 +787,7 @@ def test_end_to_end_a_refused_token_is_named_not_shown(
             " (HTTP 401 Unauthorized): it is wrong, expired or revoked; generate a new user token",
         ]
     )
-    assert wrong not in everything(pytester, result)
+    assert_hidden(run_output(pytester, result), wrong)
 
 
 def test_end_to_end_a_green_gate_and_a_bad_setting(
@@ -810,7 +802,7 @@ def test_end_to_end_a_green_gate_and_a_bad_setting(
     result = pytester.runpytest("--gate=pr")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["sonarqube*sonar*passed*gate OK*gate OK*"])
-    assert TOKEN not in everything(pytester, result)
+    assert_hidden(run_output(pytester, result), TOKEN)
     write(pytester.path / "gate_profiles" / "pr.yaml", PROFILE + "    pass_on: [OK, ERROR]\n")
     result = pytester.runpytest("--gate=pr")
     assert result.ret == pytest.ExitCode.INTERRUPTED
