@@ -1,8 +1,9 @@
 """Start the example shop under its supervisor (examples/shop/supervise.py), for real.
 
-``supervised_shop`` yields a :class:`SupervisedShop`: the supervisor process, the shop's URL
-and the pid file the supervisor keeps.  Stopping sends SIGTERM to the supervisor (which
-stops the service) and, should anything be left, kills the service by its pid file.
+``supervised_shop`` (and ``broken_supervised_shop``) yield a :class:`SupervisedShop`: the
+supervisor process, the shop's URL and the pid file the supervisor keeps.  Stopping sends
+SIGTERM to the supervisor (which stops the service) and, should anything be left, kills
+the service by its pid file.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,38 +18,27 @@ from pathlib import Path
 
 import pytest
 import requests
-from shopsvc import SHOP, free_port, wait_healthy
+from shopsvc import Shop, launch
 
 
 @dataclass
-class SupervisedShop:
-    url: str
-    port: int
-    supervisor: subprocess.Popen[bytes]
-    pidfile: Path
+class SupervisedShop(Shop):
+    """The shop under its supervisor: ``process`` is the supervisor."""
+
+    STOP_WITHIN = 15.0
 
     def service_pid(self) -> int:
         """The pid the running service reports on /api/health."""
         pid: int = requests.get(self.url + "/api/health", timeout=5).json()["pid"]
         return pid
 
-    def stop(self) -> int | None:
-        """Stop the supervisor (and so the service); returns its exit code."""
-        if self.supervisor.poll() is None:
-            self.supervisor.send_signal(signal.SIGTERM)
-            try:
-                self.supervisor.wait(15)
-            except subprocess.TimeoutExpired:
-                # It did not stop its service either: kill both.
-                child = _read_pid(self.pidfile)
-                self.supervisor.kill()
-                self.supervisor.wait()
-                if child is not None:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(child, signal.SIGKILL)
-        if self.supervisor.stderr:
-            self.supervisor.stderr.close()
-        return self.supervisor.returncode
+    def kill(self) -> None:
+        # It did not stop its service either: kill both.
+        child = _read_pid(self.pidfile)
+        super().kill()
+        if child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
 
 
 def _read_pid(pidfile: Path) -> int | None:
@@ -75,22 +63,19 @@ def wait_for_new_pid(shop: SupervisedShop, old: int, within: float = 20) -> int:
 
 
 def start_supervised(tmp: Path, *, broken: bool = False) -> SupervisedShop:
-    port = free_port()
-    pidfile = tmp / f"shop-{port}.pid"
-    args = [sys.executable, str(SHOP / "supervise.py"), "--port", str(port)]
-    args += ["--pidfile", str(pidfile), "--restart-sec", "0.2"] + (["--broken"] if broken else [])
-    supervisor = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    shop = SupervisedShop(f"http://127.0.0.1:{port}", port, supervisor, pidfile)
-    try:
-        wait_healthy(shop.url, supervisor)
-    except RuntimeError:
-        shop.stop()
-        raise
-    return shop
+    return launch(SupervisedShop, "supervise.py", tmp, "--restart-sec", "0.2", broken=broken)
 
 
 @pytest.fixture
 def supervised_shop(tmp_path: Path) -> Iterator[SupervisedShop]:
     shop = start_supervised(tmp_path)
+    yield shop
+    shop.stop()
+
+
+@pytest.fixture
+def broken_supervised_shop(tmp_path: Path) -> Iterator[SupervisedShop]:
+    """The supervised shop started with --broken."""
+    shop = start_supervised(tmp_path, broken=True)
     yield shop
     shop.stop()

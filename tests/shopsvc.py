@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import requests
@@ -27,16 +28,23 @@ class Shop:
     process: subprocess.Popen[bytes]
     pidfile: Path
 
-    def stop(self) -> None:
+    STOP_WITHIN = 10.0  # seconds after SIGTERM before the process is killed
+
+    def stop(self) -> int | None:
+        """SIGTERM, then SIGKILL if it lingers; its exit code."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(10)
+                self.process.wait(self.STOP_WITHIN)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill()
         if self.process.stderr is not None:
             self.process.stderr.close()
+        return self.process.returncode
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
 
 def free_port() -> int:
@@ -47,12 +55,21 @@ def free_port() -> int:
 
 
 def start_shop(tmp: Path, *, broken: bool = False) -> Shop:
+    return launch(Shop, "service.py", tmp, broken=broken)
+
+
+S = TypeVar("S", bound=Shop)
+
+
+def launch(kind: type[S], script: str, tmp: Path, *args: str, broken: bool = False) -> S:
+    """Start ``examples/shop/<script>`` on a free port with a pid file in ``tmp``; return
+    it once /api/health answers."""
     port = free_port()
     pidfile = tmp / f"shop-{port}.pid"
-    args = [sys.executable, str(SHOP / "service.py"), "--port", str(port)]
-    args += ["--pidfile", str(pidfile)] + (["--broken"] if broken else [])
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    shop = Shop(f"http://127.0.0.1:{port}", port, process, pidfile)
+    command = [sys.executable, str(SHOP / script), "--port", str(port), "--pidfile", str(pidfile)]
+    command += [*args] + (["--broken"] if broken else [])
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    shop = kind(f"http://127.0.0.1:{port}", port, process, pidfile)
     try:
         wait_healthy(shop.url, process)
     except RuntimeError:

@@ -9,15 +9,15 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chaos_shop import SupervisedShop, start_supervised
+from chaos_shop import SupervisedShop, broken_supervised_shop, supervised_shop
 
 from conftest import REPO
 
 EXAMPLE = REPO / "examples" / "shop"
+__all__ = ["broken_supervised_shop", "supervised_shop"]  # fixtures, imported for their use
 
 
 @pytest.fixture
@@ -47,28 +47,14 @@ def run_staging(copy: Path, shop: SupervisedShop) -> subprocess.CompletedProcess
     )
 
 
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[SupervisedShop]:
-    shop = start_supervised(tmp_path)
-    yield shop
-    shop.stop()
-
-
-@pytest.fixture
-def broken(tmp_path: Path) -> Iterator[SupervisedShop]:
-    shop = start_supervised(tmp_path, broken=True)
-    yield shop
-    shop.stop()
-
-
 def verdict_cases(copy: Path) -> dict[str, ET.Element]:
     root = ET.parse(copy / "gate-verdict.xml").getroot()
     return {c.get("name", ""): c for c in root.iter("testcase")}
 
 
-def test_the_shop_passes_its_staging_gate(shop_copy: Path, running: SupervisedShop) -> None:
-    before = running.service_pid()
-    done = run_staging(shop_copy, running)
+def test_the_shop_passes_its_staging_gate(shop_copy: Path, supervised_shop: SupervisedShop) -> None:
+    before = supervised_shop.service_pid()
+    done = run_staging(shop_copy, supervised_shop)
     assert done.returncode == 0, done.stdout + done.stderr
     for gate, kind in (
         ("e2e", "selenium"),
@@ -80,15 +66,17 @@ def test_the_shop_passes_its_staging_gate(shop_copy: Path, running: SupervisedSh
             line.split()[:3] == [gate, kind, "passed"] for line in done.stdout.splitlines()
         ), done.stdout
     # The chaos experiment really killed the service; the supervisor started a new one.
-    assert running.service_pid() != before
+    assert supervised_shop.service_pid() != before
     cases = verdict_cases(shop_copy)
     assert len(cases) == 4 + 3 + 5 + 5 + 1
     assert "tests/e2e/test_shop_page.py::test_adding_to_cart_updates_counter_and_total" in cases
     assert "gate:staging::chaos[kill-service]" in cases
 
 
-def test_a_broken_shop_fails_staging_with_evidence(shop_copy: Path, broken: SupervisedShop) -> None:
-    done = run_staging(shop_copy, broken)
+def test_a_broken_shop_fails_staging_with_evidence(
+    shop_copy: Path, broken_supervised_shop: SupervisedShop
+) -> None:
+    done = run_staging(shop_copy, broken_supervised_shop)
     assert done.returncode == 1, done.stdout + done.stderr
     for gate in ("e2e", "api", "api-checks", "chaos"):
         assert any(

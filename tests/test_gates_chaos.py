@@ -16,15 +16,14 @@ import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from chaos_shop import SupervisedShop, start_supervised, wait_for_new_pid
+from chaos_shop import SupervisedShop, broken_supervised_shop, supervised_shop, wait_for_new_pid
 from secrecy import assert_hidden, run_output
-from shopsvc import SHOP, Shop, start_shop
+from shopsvc import SHOP, start_shop
 
 from pytest_gates.api import GateError, Outcome, Status
 from pytest_gates.context import RunContext
@@ -39,19 +38,7 @@ JOURNALS = DATA / "chaos" / "journals"
 EXPERIMENTS = DATA / "chaos" / "experiments"
 KILL = REPO / "examples" / "shop" / "chaos" / "kill-service.json"
 SECRET = "s3cr3t-token-for-chaos-tests"
-
-
-@pytest.fixture
-def supervised_shop(tmp_path: Path) -> Iterator[SupervisedShop]:
-    shop = start_supervised(tmp_path)
-    yield shop
-    shop.stop()
-
-
-def stop_unsupervised(shop: Shop) -> None:
-    shop.stop()
-    if shop.process.stderr:  # shopsvc leaves its pipe to the garbage collector
-        shop.process.stderr.close()
+__all__ = ["broken_supervised_shop", "supervised_shop"]  # fixtures, imported for their use
 
 
 def journal(name: str) -> Any:
@@ -280,7 +267,7 @@ def test_example_without_a_supervisor_fails_after_the_method(tmp_path: Path) -> 
         outcome = run_one(REPO, str(KILL), tmp_path / "evidence", configuration=config)
         assert shop.process.poll() is not None  # killed, and nothing started it again
     finally:
-        stop_unsupervised(shop)
+        shop.stop()
     assert outcome.status is Status.FAILED
     assert outcome.summary.startswith(
         "steady state not met after the method (deviated): probe 'health-answers-200' failed:"
@@ -293,15 +280,14 @@ def test_example_without_a_supervisor_fails_after_the_method(tmp_path: Path) -> 
     assert "  (2 later probes not run)" in outcome.details
 
 
-def test_example_against_a_broken_release_fails_before_the_method(tmp_path: Path) -> None:
-    shop = start_supervised(tmp_path, broken=True)
-    try:
-        before = shop.service_pid()
-        config = {"shop_url": shop.url, "pidfile": str(shop.pidfile)}
-        outcome = run_one(REPO, str(KILL), tmp_path / "evidence", configuration=config)
-        assert shop.service_pid() == before  # the method did not run: nothing was killed
-    finally:
-        shop.stop()
+def test_example_against_a_broken_release_fails_before_the_method(
+    tmp_path: Path, broken_supervised_shop: SupervisedShop
+) -> None:
+    shop = broken_supervised_shop
+    before = shop.service_pid()
+    config = {"shop_url": shop.url, "pidfile": str(shop.pidfile)}
+    outcome = run_one(REPO, str(KILL), tmp_path / "evidence", configuration=config)
+    assert shop.service_pid() == before  # the method did not run: nothing was killed
     assert outcome.status is Status.FAILED
     assert outcome.summary == (
         "steady state not met before the method: probe 'products-answer-200' value HTTP 500"
@@ -481,7 +467,7 @@ def test_gate_run_against_an_unsupervised_shop(
     try:
         result = pytester.runpytest("--gate=pr")
     finally:
-        stop_unsupervised(shop)
+        shop.stop()
     assert result.ret == 1
     out = result.stdout.str()
     assert (
