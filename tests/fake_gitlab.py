@@ -100,14 +100,7 @@ class FakeGitLab:
 
     def _mr_json(self, pid: str, path: str, mr: MergeRequest) -> dict[str, Any]:
         return {
-            "id": 5000 + mr.iid,
-            "iid": mr.iid,
-            "project_id": int(pid),
-            "title": mr.title,
-            "description": "",
-            "state": mr.state,
-            "created_at": "2026-03-01T09:00:00.000Z",
-            "updated_at": "2026-03-01T11:00:00.000Z",
+            **_basics(pid, mr),
             "target_branch": "main",
             "source_branch": "feature",
             "author": _user(mr.author),
@@ -120,14 +113,7 @@ class FakeGitLab:
     def _approvals_json(self, pid: str, mr: MergeRequest) -> dict[str, Any]:
         left = max(0, mr.approvals_required - len(mr.approved_by))
         return {
-            "id": 5000 + mr.iid,
-            "iid": mr.iid,
-            "project_id": int(pid),
-            "title": mr.title,
-            "description": "",
-            "state": mr.state,
-            "created_at": "2026-03-01T09:00:00.000Z",
-            "updated_at": "2026-03-01T11:00:00.000Z",
+            **_basics(pid, mr),
             "merge_status": "can_be_merged" if not left else "cannot_be_merged",
             "approvals_required": mr.approvals_required,
             "approvals_left": left,
@@ -143,4 +129,18 @@ def _user(username: str) -> dict[str, Any]:
         "state": "active",
         "avatar_url": f"https://www.gravatar.com/avatar/{username}?s=80&d=identicon",
         "web_url": f"https://gitlab.example.com/{username}",
+    }
+
+
+def _basics(pid: str, mr: MergeRequest) -> dict[str, Any]:
+    """What the merge request and its approvals answer both begin with."""
+    return {
+        "id": 5000 + mr.iid,
+        "iid": mr.iid,
+        "project_id": int(pid),
+        "title": mr.title,
+        "description": "",
+        "state": mr.state,
+        "created_at": "2026-03-01T09:00:00.000Z",
+        "updated_at": "2026-03-01T11:00:00.000Z",
     }
