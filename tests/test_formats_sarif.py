@@ -1313,3 +1313,27 @@ def test_results_left_for_later_are_read_from_the_file_again(
     assert got == expected
     assert [f.message.split()[0] for f in got[:3]] == ["0", "1", "2"]
     assert len(opened) == 1  # fast_only opened the file itself: this is the second read
+
+
+@pytest.mark.parametrize("chunk", [5, 7, 17, 29, 43])
+def test_second_read_of_several_runs_with_multibyte_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: Any, chunk: int
+) -> None:
+    """Runs whose results come before their tool, read again one after the other from the
+    file opened again: reads of odd sizes split the two-byte characters anywhere."""
+    monkeypatch.setattr(sarif, "_CHUNK", chunk)
+    rules = [{"id": "É", "shortDescription": {"text": "règle é"}}]
+    results = [{"ruleId": "É", "message": {"text": "é" * (i % 5) + "ü"}} for i in range(30)]
+    runs = [
+        {
+            "results": results,
+            "ünused": "éé" * 20,  # where the last read of a run's results ends
+            "tool": {"driver": {"name": f"Outil-ß{n}", "rules": rules}},
+        }
+        for n in range(3)
+    ]
+    path = tmp_path / "late.sarif"
+    path.write_text(json.dumps({"version": "2.1.0", "runs": runs}, ensure_ascii=False))
+    expected = streamed(path)
+    assert len(expected) == 90
+    assert fast_only(path) == expected

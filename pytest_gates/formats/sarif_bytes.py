@@ -74,6 +74,15 @@ class Buffer:
         self.pos = 0
         return True
 
+    def seek(self, offset: int) -> None:
+        """Go to byte ``offset`` of the file (the start of a value: UTF-8 checking restarts)."""
+        if self.base <= offset <= self.base + len(self.buf):
+            self.pos = offset - self.base
+            return
+        self.fh.seek(offset)
+        self.buf, self.pos, self.base, self.eof = b"", 0, offset, False
+        self._utf8.reset()
+
     def fill(self, size: int) -> None:
         """Read until ``size`` bytes are held (or the file ends)."""
         while len(self.buf) - self.pos < size and self.read(size):

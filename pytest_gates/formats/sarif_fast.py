@@ -219,11 +219,7 @@ class FastReader:
     def _later(self, b: Buffer) -> Iterator[list[Any]]:
         self.buffer = b
         for ctx, offset in self.later:
-            if offset >= b.base and offset <= b.base + len(b.buf):
-                b.pos = offset - b.base
-            else:
-                b.fh.seek(offset)
-                b.buf, b.pos, b.base, b.eof = b"", 0, offset, False
+            b.seek(offset)
             make: Callable[[Result], Any]
             make = struct_maker(ctx, self.path, self.hooks.twin, self.hooks.finding)
             for batch, _ in self._slices(RESULTS):
