@@ -259,14 +259,18 @@ def run_benchmarks(pytester: pytest.Pytester, name: str) -> Path:
     pytester.makepyfile(test_perf=BENCH_MODULE)
     report = pytester.path / name
     report.parent.mkdir(parents=True, exist_ok=True)  # pytest-benchmark does not create it
-    result = pytester.runpytest(
-        "test_perf.py",
-        f"--benchmark-json={report}",
-        "--benchmark-min-rounds=3",
-        "--benchmark-max-time=0.01",
-        "-p",
-        "no:cacheprovider",
-    )
+    with pytest.MonkeyPatch.context() as mp:
+        # Under pytest-xdist (this suite with -n) pytest-benchmark would see the worker's
+        # variable and disable itself in the inner run.
+        mp.delenv("PYTEST_XDIST_WORKER", raising=False)
+        result = pytester.runpytest(
+            "test_perf.py",
+            f"--benchmark-json={report}",
+            "--benchmark-min-rounds=3",
+            "--benchmark-max-time=0.01",
+            "-p",
+            "no:cacheprovider",
+        )
     result.assert_outcomes(passed=2)
     return report
 

@@ -208,7 +208,8 @@ def test_a_broken_profile_exits_2_with_file_and_line(
         [
             "gate profile 'pr' is broken:",
             f"{path}:3: gate 'a': unknown kind 'echoo'; did you mean 'echo'?"
-            " (known: coverage, echo, junit, sarif)",
+            " (known: api, approvals, benchmark, change-ticket, chaos, coverage, document,"
+            " echo, health, incidents, junit, sarif, selenium, sonar, verdict)",
             "verdict: FAILED*",
         ]
     )
