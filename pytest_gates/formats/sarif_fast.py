@@ -11,21 +11,12 @@ UTF-8, not a SARIF 2.1.0 log, a key twice, a part of a result with a type the st
 take, a rule index out of range...; it then says what is wrong, or reads what this reader does
 not.
 
-Slicing the ``results`` array.  A slice of the array starts at an element and is decoded as
-``[`` + slice + ``]``; it decodes only if it ends exactly after an element (JSON is read left to
-right, so the slice is read as it is in the file; a cut inside an element leaves something
-open).  The cut is looked for with the bytes seen between two elements, as far as the first
-member name of the next one (``},{"ruleId"`` in compact JSON; the indentation in pretty JSON;
-a double quote never appears unescaped inside a string, so only the structure matches): the
-last such place within :data:`SLICE_CHUNKS` read sizes.  When there is none, or the slice does
-not decode, the elements are found one by one (msgspec reports where each one ends, see
-:meth:`.sarif_bytes.Buffer.end_of`) and those found are decoded together; if they do not
-decode either, the streamed reader takes over.  Knows nothing of pytest.
+The ``results`` arrays are decoded a slice at a time (:mod:`.sarif_slices`).  Knows nothing of
+pytest.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any, BinaryIO
 
@@ -35,16 +26,15 @@ from msgspec import Struct
 from .errors import FormatError
 from .sarif_bytes import (
     CLOSE_ARRAY,
-    CLOSE_OBJECT,
     COMMA,
     OPEN_ARRAY,
     OPEN_OBJECT,
-    WHITESPACE,
     Buffer,
     HandOver,
 )
 from .sarif_make import BOM, Hooks
 from .sarif_rules import RunContext, Wait
+from .sarif_slices import element_at, slices
 from .sarif_struct import RESULTS, Result, struct_maker
 
 __all__ = ["SLICE_CHUNKS", "FastReader"]
@@ -53,7 +43,6 @@ SLICE_CHUNKS = 2
 """Bytes of results decoded at a time, in read sizes (2 x 64 KiB: about 120 results of 1 KB)."""
 
 _NULL = ord("n")
-_NEXT_KEY = re.compile(rb'\{[ \t\n\r]*"[^"\\]*"')
 
 
 class _Skipped(Struct, gc=False):
@@ -184,14 +173,14 @@ class FastReader:
         """Findings for the results from ``pos`` on, until one must wait for the invocations:
         returns its file offset (None if none waits), after skipping it and the rest."""
         b = self.buffer
-        slices = self._slices(RESULTS)
-        for batch, start in slices:
+        decoded = slices(b, RESULTS, self.slice)
+        for batch, start in decoded:
             out: list[Any] = []
             try:
                 out += map(make, batch)  # a C loop; on Wait, out keeps what was made before
             except Wait:
-                slices.close()
-                b.pos = self._element(start, len(out))
+                decoded.close()
+                b.pos = element_at(b, start, len(out))
                 later = b.base + b.pos
                 if out:
                     yield out
@@ -201,7 +190,7 @@ class FastReader:
         return None
 
     def _skip_results(self) -> None:
-        for _ in self._slices(_SKIP):
+        for _ in slices(self.buffer, _SKIP, self.slice):
             pass
 
     def _again(self) -> Iterator[list[Any]]:
@@ -222,99 +211,8 @@ class FastReader:
             b.seek(offset)
             make: Callable[[Result], Any]
             make = struct_maker(ctx, self.path, self.hooks.twin, self.hooks.finding)
-            for batch, _ in self._slices(RESULTS):
+            for batch, _ in slices(self.buffer, RESULTS, self.slice):
                 try:
                     yield list(map(make, batch))
                 except Exception:  # nothing waits now: a result the streamed reader explains
                     raise HandOver from None
-
-    def _slices(
-        self, decoder: msgspec.json.Decoder[list[Any]]
-    ) -> Generator[tuple[list[Any], int], None, None]:
-        """The elements of the array from ``pos`` (an element's start) to its end, decoded a
-        slice at a time: (elements, index in ``buf`` of the first one, valid until the next
-        step)."""
-        b = self.buffer
-        between: bytes | None = None  # the bytes from one element's "}" to the next one's name
-        to_next = 0  # from that "}" to the next element's "{"
-        while True:
-            b.fill(self.slice)
-            buf, pos = b.buf, b.pos
-            if between is not None:
-                cut = buf.rfind(between, pos, pos + self.slice)
-                if cut > pos:
-                    try:
-                        batch = decoder.decode(_bracketed(buf, pos, cut + 1))
-                    except msgspec.MsgspecError:
-                        pass  # not the end of an element after all: find them one by one
-                    else:
-                        b.pos = cut + to_next
-                        yield batch, pos
-                        continue
-            stop, after, closed = self._elements(pos, pos + self.slice)
-            if stop is None:  # not one whole element in the buffer
-                if not b.read(len(buf) - pos):
-                    raise HandOver
-                continue
-            try:
-                batch = decoder.decode(_bracketed(buf, pos, stop))
-            except msgspec.MsgspecError:
-                raise HandOver from None
-            if between is None and not closed:
-                between, to_next = _between(buf, stop, after)
-            b.pos = after
-            yield batch, pos
-            if closed:
-                return
-
-    def _element(self, start: int, number: int) -> int:
-        """Index in ``buf`` of element ``number`` of a slice starting at ``buf[start]``."""
-        b = self.buffer
-        for _ in range(number):
-            end = b.end_of(start)
-            assert end is not None
-            match = WHITESPACE.match(b.buf, end + 1)
-            assert match is not None
-            start = match.end()
-        return start
-
-    def _elements(self, pos: int, limit: int) -> tuple[int | None, int, bool]:
-        """Elements of the array from ``pos`` (an element's start) while they start before
-        ``limit`` and end in the buffer: (the comma or bracket after the last one, the start of
-        the next element or the index after the bracket, whether the bracket closed the array)."""
-        b = self.buffer
-        buf = b.buf
-        stop: int | None = None
-        after = pos
-        while after < limit:
-            end = b.end_of(after)
-            if end is None:
-                break
-            stop = end
-            if buf[end] == CLOSE_ARRAY:
-                return stop, end + 1, True
-            if buf[end] != COMMA:
-                raise HandOver
-            match = WHITESPACE.match(buf, end + 1)
-            assert match is not None
-            after = match.end()
-            if after == len(buf):
-                break
-        return stop, after, False
-
-
-def _bracketed(buf: bytes, start: int, stop: int) -> bytes:
-    """``[`` + ``buf[start:stop]`` + ``]``, copied once."""
-    return b"".join((b"[", memoryview(buf)[start:stop], b"]"))
-
-
-def _between(buf: bytes, stop: int, after: int) -> tuple[bytes | None, int]:
-    """What lies between the element ending before ``buf[stop]`` (a comma) and the name of the
-    first member of the next one, at ``buf[after]``; None if they are not objects."""
-    end = stop - 1
-    while buf[end] in b" \t\n\r":
-        end -= 1
-    name = _NEXT_KEY.match(buf, after)
-    if buf[end] != CLOSE_OBJECT or name is None:
-        return None, 0
-    return buf[end : name.end()], after - end
