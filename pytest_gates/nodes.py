@@ -170,6 +170,12 @@ def _not_internal(entry: Any) -> bool:
 
 def explain(outcome: Outcome, spec: GateSpec) -> str:
     """The text of a verdict: status and summary, measured vs threshold, details."""
+    where = f"gate {spec.id!r} (kind {spec.kind}) defined at {spec.location}"
+    return describe(outcome, where)
+
+
+def describe(outcome: Outcome, where: str) -> str:
+    """An outcome as text (a gate's or a check's), ending with where it is declared."""
     lines = [f"{outcome.status.value.upper()}: {outcome.summary}"]
     if outcome.measured:
         lines.append(f"measured:  {outcome.measured_text()}")
@@ -178,7 +184,8 @@ def explain(outcome: Outcome, spec: GateSpec) -> str:
     if outcome.details:
         lines.append(outcome.details.rstrip())
     lines.extend(f"evidence: {e}" for e in outcome.evidence)
-    lines.append(f"gate {spec.id!r} (kind {spec.kind}) defined at {spec.location}")
+    if where:
+        lines.append(where)
     return "\n".join(lines)
 
 

@@ -176,18 +176,10 @@ class CheckItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CheckFailure):
-            outcome = excinfo.value.outcome
-            lines = [f"{outcome.status.value.upper()}: {outcome.summary}"]
-            if outcome.measured:
-                lines.append(f"measured:  {outcome.measured_text()}")
-            if outcome.threshold:
-                lines.append(f"threshold: {outcome.threshold_text()}")
-            if outcome.details:
-                lines.append(outcome.details.rstrip())
-            lines += [f"evidence: {e}" for e in outcome.evidence]
-            if self.check.location:
-                lines.append(f"declared at {self.check.location}")
-            return "\n".join(lines)
+            from .nodes import describe
+
+            where = f"declared at {self.check.location}" if self.check.location else ""
+            return describe(excinfo.value.outcome, where)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[str, int | None, str]:
@@ -200,15 +192,9 @@ class CheckItem(pytest.Item):
 
 def member_status(report: pytest.TestReport, previous: str | None) -> str:
     """The member's status after this phase's report."""
-    if report.when == "setup":
+    if report.when in ("setup", "call"):
         if report.failed:
-            return "error"
-        if report.skipped:
-            return "xfailed" if hasattr(report, "wasxfail") else "skipped"
-        return "passed"
-    if report.when == "call":
-        if report.failed:
-            return "failed"
+            return "error" if report.when == "setup" else "failed"
         if report.skipped:
             return "xfailed" if hasattr(report, "wasxfail") else "skipped"
         return "passed"
