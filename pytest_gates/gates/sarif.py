@@ -6,13 +6,15 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.errors import FormatError
 from ..formats.sarif import SEVERITIES, Finding, read_sarif
-from ..formats.waivers import Waiver, read_waivers
 from . import report_files
+
+if TYPE_CHECKING:
+    from ..formats.waivers import Waiver
 
 SHOWN = 10  # findings listed per failing severity
 EXPLAINED = 200  # findings listed one by one with --gate-explain
@@ -70,7 +72,7 @@ class SarifGate(Gate):
         paths = report_files(ctx, patterns, "SARIF file", "scanner")
         overrides: dict[str, str] = dict(s["severity"] or {})
         try:
-            waivers = read_waivers(ctx.path(s["waivers"])) if s["waivers"] else []
+            waivers = _waivers(ctx, s["waivers"])
             baseline = _Baseline.read(ctx.path(s["baseline"])) if s["baseline"] else None
             tally = _Tally(ctx.explain)
             today = dt.date.fromtimestamp(ctx.now())
@@ -143,7 +145,11 @@ class _Tally:
                     self.waived += 1
                     return
         self.counts[f.severity] += 1
-        self.by_tool.setdefault(f.tool or "?", Counter())[f.severity] += 1
+        tool = f.tool or "?"
+        counts = self.by_tool.get(tool)
+        if counts is None:
+            counts = self.by_tool[tool] = Counter()
+        counts[f.severity] += 1
         shown = self.examples[f.severity]
         if len(shown) < SHOWN:
             shown.append(f)
@@ -236,3 +242,12 @@ def _rule_of(decided_by: str) -> str:
         if decided_by.startswith(row):
             return row + (" on the rule" if " on rule" in decided_by else "")
     return decided_by
+
+
+def _waivers(ctx: GateContext, setting: str | None) -> list[Waiver]:
+    """The waivers file's entries (its YAML reader is imported only when one is set)."""
+    if not setting:
+        return []
+    from ..formats.waivers import read_waivers
+
+    return read_waivers(ctx.path(setting))
