@@ -28,7 +28,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _measure import HERE, Row, agree, ensure, measure, ratio, report, table, verdict
+from _measure import (
+    HERE,
+    Row,
+    agree,
+    compile_package,
+    ensure,
+    measure,
+    ratio,
+    report,
+    table,
+    verdict,
+)
 
 # The measured programs.  Each gets one input path and prints `key=value` pairs.
 LIST_XML = (
@@ -193,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}, "
         f"{a.warmup} warm-up + median of {a.repeat}{', --quick' if a.quick else ''}\n"
     )
+    compile_package()
     judge = not a.quick
     lines: list[tuple[Row, str, str]] = []
     notes: list[str] = []

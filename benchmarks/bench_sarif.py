@@ -37,7 +37,6 @@ not exist yet.
 from __future__ import annotations
 
 import argparse
-import compileall
 import importlib.util
 import json
 import os
@@ -52,6 +51,7 @@ from _measure import (
     ROOT,
     Row,
     agree,
+    compile_package,
     ensure,
     fmt,
     measure,
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{a.repeat}; 1M: {a.repeat_1m} counted run(s), no warm-up"
         f"{', --quick' if a.quick else ''}\n"
     )
-    compileall.compile_dir(str(ROOT / "pytest_gates"), quiet=2)
+    compile_package()
     judge = not a.quick
     lines: list[tuple[Row, str, str]] = []
     problems: list[str] = []
