@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .api import Gate, Setting
@@ -20,6 +21,32 @@ class KindRegistry:
     def __init__(self) -> None:
         self._kinds: dict[str, type[Gate]] = {}
         self._sources: dict[str, str] = {}
+        self._lazy: dict[str, str] = {}  # name -> "module:Class", imported when first used
+
+    def add_lazy(self, name: str, target: str, *, source: str = "") -> None:
+        """Register the class at ``target`` ("module:Class") as kind ``name``, importing it
+        only when a profile uses it (so a run pays for the kinds it uses)."""
+        if name in self._kinds or name in self._lazy:
+            raise KindError(
+                f"gate kind {name!r} is registered twice: by {self._sources[name]} and by"
+                f" {source or target}"
+            )
+        self._lazy[name] = target
+        self._sources[name] = source or target
+
+    def _load(self, name: str) -> type[Gate]:
+        target = self._lazy[name]
+        module, _, attr = target.partition(":")
+        try:
+            cls: type[Gate] = getattr(importlib.import_module(module), attr)
+        except Exception as exc:  # a broken install: the profile is unusable, say why
+            raise KindError(f"cannot load gate kind {name!r} from {target}: {exc!r}") from exc
+        if getattr(cls, "kind", name) != name:
+            raise KindError(f"{target} is kind {cls.kind!r}, registered as {name!r}")
+        del self._lazy[name]
+        source = self._sources.pop(name)
+        self.add(cls, name=name, source=source)
+        return cls
 
     def add(self, cls: type[Gate], *, name: str | None = None, source: str = "") -> None:
         """Register ``cls`` as the kind ``name`` (default: ``cls.kind``)."""
@@ -36,7 +63,7 @@ class KindRegistry:
             raise KindError(
                 f"gate kind {kind!r} ({where}): settings_schema must map names to Setting"
             )
-        if kind in self._kinds and self._kinds[kind] is not cls:
+        if kind in self._lazy or (kind in self._kinds and self._kinds[kind] is not cls):
             raise KindError(
                 f"gate kind {kind!r} is registered twice: by {self._sources[kind]} and by {where}"
             )
@@ -44,8 +71,9 @@ class KindRegistry:
         self._sources[kind] = where
 
     @property
-    def kinds(self) -> dict[str, type[Gate]]:
-        return dict(self._kinds)
+    def kinds(self) -> Mapping[str, type[Gate]]:
+        """Every kind by name; a lazily registered one is imported on first lookup."""
+        return _Kinds(self)
 
     @property
     def sources(self) -> dict[str, str]:
@@ -64,3 +92,25 @@ class KindRegistry:
             except Exception as exc:
                 raise KindError(f"cannot load gate kind from {where}: {exc!r}") from exc
             self.add(cls, name=ep.name, source=where)
+
+
+class _Kinds(Mapping[str, type[Gate]]):
+    def __init__(self, registry: KindRegistry) -> None:
+        self._registry = registry
+
+    def __getitem__(self, name: str) -> type[Gate]:
+        found = self._registry._kinds.get(name)
+        if found is not None:
+            return found
+        if name in self._registry._lazy:
+            return self._registry._load(name)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({*self._registry._kinds, *self._registry._lazy}))
+
+    def __len__(self) -> int:
+        return len(self._registry._kinds) + len(self._registry._lazy)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._registry._kinds or name in self._registry._lazy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ class GateState:
     rootdir: Path
     profile_dirs: list[Path]
     cli_profile_dirs: list[str]
-    kinds: dict[str, type[Gate]] = field(default_factory=dict)
+    kinds: Mapping[str, type[Gate]] = field(default_factory=dict)
     kind_sources: dict[str, str] = field(default_factory=dict)
     profile: Profile | None = None
     problem: str | None = None

@@ -162,3 +162,22 @@ def test_registry_rejects_what_is_not_a_gate() -> None:
         registry.add(NoName)  # type: ignore[arg-type]
     with pytest.raises(KindError, match="has no evaluate"):
         registry.add(NoEvaluate)  # type: ignore[arg-type]
+
+
+def test_a_lazily_registered_kind_is_imported_on_first_use() -> None:
+    registry = KindRegistry()
+    registry.add_lazy("junit", "pytest_gates.gates.junit:JUnitGate", source="built-in")
+    registry.add_lazy("broken", "pytest_gates.no_such_module:Gate", source="built-in")
+    registry.add_lazy("misnamed", "pytest_gates.gates.junit:JUnitGate", source="built-in")
+    kinds = registry.kinds
+    assert list(kinds) == ["broken", "junit", "misnamed"]
+    assert "broken" in kinds
+    assert kinds["junit"].kind == "junit"
+    with pytest.raises(KindError, match=r"cannot load gate kind 'broken' .*No module named"):
+        kinds["broken"]
+    with pytest.raises(KindError, match=r"is kind 'junit', registered as 'misnamed'"):
+        kinds["misnamed"]
+    with pytest.raises(KindError, match=r"'junit' is registered twice: by built-in and by mine"):
+        registry.add_lazy("junit", "x:Y", source="mine")
+    with pytest.raises(KeyError):
+        kinds["nothing"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from conftest import Profile
@@ -372,3 +375,29 @@ def test_gate_outcome_hook_sees_every_outcome(pytester: pytest.Pytester, profile
     result.stdout.fnmatch_lines(
         ["*SEEN a passed*", "*SEEN b failed*", "*VERDICT passed *gate-verdict.xml"]
     )
+
+
+def test_a_run_imports_only_the_kinds_its_profile_uses(
+    pytester: pytest.Pytester, profile: Profile, data: Path
+) -> None:
+    pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_unconfigure(config):
+            prefixes = ("pytest_gates", "selenium", "chaoslib", "requests")
+            with open("modules.txt", "w") as out:
+                out.write(" ".join(m for m in sys.modules if m.startswith(prefixes)))
+        """
+    )
+    shutil.copyfile(
+        data / "junit" / "ant-junitreport-TESTS-TestSuites.xml", pytester.path / "report.xml"
+    )
+    profile("gates:\n  tests: {kind: junit, reports: [report.xml]}\n")
+    result = pytester.runpytest_subprocess("--gate=pr", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    modules = (pytester.path / "modules.txt").read_text().split()
+    assert "pytest_gates.gates.junit" in modules
+    assert not any(m.startswith(("selenium", "chaoslib", "requests")) for m in modules), modules
+    for kind in ("sonar", "selenium", "chaos", "approvals", "incidents", "http_api"):
+        assert f"pytest_gates.gates.{kind}" not in modules
