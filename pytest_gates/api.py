@@ -222,6 +222,11 @@ class Check:
     name: str
     run: Callable[[GateContext], Outcome]
     location: str = ""  # where it is declared (a file), shown in reports
+    # With a timeout, checks run in a helper thread that cannot be stopped. A check that can
+    # be interrupted gives the exception to raise in it instead (chaoslib's
+    # InterruptExecution, which stops the experiment and plays its rollbacks): it then runs
+    # on the main thread and, when the time is up, that exception is raised there (SIGALRM).
+    interrupt: Callable[[], BaseException] | None = None
 
 
 @dataclass(frozen=True)

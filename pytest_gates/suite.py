@@ -14,6 +14,8 @@ worker (see :func:`gate_scope`).
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,7 +162,10 @@ class CheckItem(pytest.Item):
             timeout=timeout,
         )
         try:
-            outcome = call_with_timeout(self.check.run, ctx, timeout)
+            if timeout and self.check.interrupt is not None and can_interrupt():
+                outcome = run_interruptible(self.check, ctx, timeout)
+            else:
+                outcome = call_with_timeout(self.check.run, ctx, timeout)
         except GateError as exc:
             outcome = Outcome.error(str(exc))
         except GateTimeout:
@@ -185,6 +190,44 @@ class CheckItem(pytest.Item):
     def reportinfo(self) -> tuple[str, int | None, str]:
         binding = binding_for(self)
         return str(binding.spec.file), binding.spec.line - 1, f"check {self.name}"
+
+
+def can_interrupt() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def run_interruptible(check: Check, ctx: RunContext, timeout: float) -> Outcome:
+    """Run ``check`` on this (main) thread; after ``timeout`` s raise its ``interrupt()``
+    exception inside it, so that it stops (and cleans up) rather than running on unseen."""
+    assert check.interrupt is not None
+    make = check.interrupt
+    raised: list[BaseException] = []
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raised.append(make())
+        raise raised[-1]
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        outcome = check.run(ctx)
+    except BaseException as exc:
+        if not raised or exc is not raised[-1]:
+            raise
+        outcome = Outcome.error("interrupted")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    if not raised:
+        return outcome
+    return Outcome.error(
+        f"timed out after {timeout:g} s (setting 'timeout'): interrupted"
+        f" ({type(raised[-1]).__name__}); it reported: {outcome.summary}",
+        measured=outcome.measured,
+        threshold=outcome.threshold,
+        details=outcome.details,
+        evidence=outcome.evidence,
+    )
 
 
 # -- results ------------------------------------------------------------------------------

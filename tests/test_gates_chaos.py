@@ -535,11 +535,40 @@ def test_a_timed_out_experiment_is_an_error(pytester: pytest.Pytester, profile: 
             experiments: [{EXPERIMENTS}/own-slow.json]
         """
     )
-    # In a subprocess: the timed-out experiment's thread is abandoned, and dies with it.
+    # In a subprocess: the gate's timeout interrupts the run with a SIGALRM timer.
     result = pytester.runpytest_subprocess("--gate=pr")
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*timed out after 1 s (setting 'timeout')*"])
-    result.stdout.re_match_lines([r"slow\s+chaos\s+failed\s+tests 1, passed 0, "])
+    result.stdout.fnmatch_lines(["*timed out after 1 s (setting 'timeout'): interrupted*"])
+    result.stdout.re_match_lines([r"slow\s+chaos\s+failed\s+tests 1, passed 0, failed 0, errors 1"])
+
+
+def test_a_timed_out_experiment_stops_and_plays_its_rollbacks(
+    pytester: pytest.Pytester, profile: Profile
+) -> None:
+    """The gate's timeout interrupts the run inside chaoslib (InterruptExecution, as on
+    SIGTERM): the experiment stops in its 30 s pause, never reaches its next action, and its
+    rollback plays; nothing keeps running behind the later gates."""
+    shutil.copyfile(EXPERIMENTS / "own-slow-rollback.json", pytester.path / "slow.json")
+    profile(
+        """
+        gates:
+          slow:
+            kind: chaos
+            timeout: 2
+            rollback_strategy: always
+            experiments: [slow.json]
+        """
+    )
+    result = pytester.runpytest_subprocess("--gate=pr")
+    assert result.ret == 1
+    out = result.stdout.str()
+    assert "ERROR gate:pr::slow[slow] - ERROR: timed out after 2 s (setting 'timeout'):" in out
+    assert "interrupted (InterruptExecution)" in out
+    assert (pytester.path / "started.txt").exists()
+    assert (pytester.path / "rolled-back.txt").exists()
+    assert not (pytester.path / "late.txt").exists()
+    journals = list((pytester.path / ".gate-evidence" / "slow").glob("*.journal.json"))
+    assert [json.loads(j.read_text())["status"] for j in journals] == ["interrupted"]
 
 
 # -- the example's supervisor ---------------------------------------------------------------

@@ -10,7 +10,9 @@ the main thread), and with the process kept tidy for the rest of the pytest sess
   ``runtime.rollbacks.strategy``, else ``default`` (the CLI's precedence); the hypothesis
   strategy is the experiment's ``runtime.hypothesis.strategy``, else ``default``.
 * chaoslib installs SIGTERM/SIGUSR1/SIGUSR2 handlers for the run, which only the main thread
-  may do.  A gate with a ``timeout`` runs in a helper thread: there the same
+  may do.  The engine runs a check on the main thread also with a ``timeout`` (it raises
+  chaoslib's ``InterruptExecution`` there when the time is up, see ``ChaosGate``); only where
+  that is impossible does it use a helper thread, and there the same
   :class:`chaoslib.run.Runner` runs without those handlers (nothing else differs).
 * The ``chaostoolkit`` logger is neither configured nor silenced: while the experiment runs it
   logs at INFO into a run log (kept as evidence) and on to pytest's log capture, every record

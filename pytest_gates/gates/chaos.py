@@ -82,7 +82,10 @@ class ChaosGate(SuiteGate):
         names = _names(paths, ctx.rootdir)
         return [
             Check(
-                name, functools.partial(self._run, path, name), location=relative(path, ctx.rootdir)
+                name,
+                functools.partial(self._run, path, name),
+                location=relative(path, ctx.rootdir),
+                interrupt=_interrupt,
             )
             for path, name in zip(paths, names, strict=True)
         ]
@@ -134,6 +137,16 @@ class ChaosGate(SuiteGate):
         if summary.passed:
             return Outcome.passed(verdict, **kw)
         return Outcome.failed(verdict, **kw)
+
+
+def _interrupt() -> BaseException:
+    """What the engine raises in a run whose gate timeout ran out: chaoslib's own way to
+    stop an experiment (as on SIGTERM); it marks the journal interrupted and plays the
+    rollbacks its strategy allows."""
+    from chaoslib.exceptions import InterruptExecution  # type: ignore[import-untyped]
+
+    exc: BaseException = InterruptExecution("the gate's timeout ran out")
+    return exc
 
 
 def _names(paths: list[Path], rootdir: Path) -> list[str]:
