@@ -233,17 +233,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from .suite import owner
 
     # Before -k and the other selections: a suite's members answer to their gate's id and
-    # kind, and a suite's verdict item to its members' names.
-    suites: dict[str, GateItem] = {
+    # kind; a suite's verdict item is held back, and comes back when any member is selected
+    # (so `-k test_login` runs that test and its gate's verdict, and counts stay exact).
+    gates: dict[str, GateItem] = {
         i.spec.id: i for i in items if isinstance(i, GateItem) and owner(i) is None
     }
     members: dict[str, str] = {}
     for item in items:
         gate_id = owner(item)
-        if gate_id is not None and gate_id in suites:
+        if gate_id is not None and gate_id in gates:
             members[item.nodeid] = gate_id
-            item.extra_keyword_matches.update({gate_id, suites[gate_id].spec.kind})
-            suites[gate_id].extra_keyword_matches.add(item.name)
+            item.extra_keyword_matches.update({gate_id, gates[gate_id].spec.kind})
+    held = [gates[g] for g in gates if g in set(members.values())]
+    items[:] = [i for i in items if i not in held]
     result = yield
     if state.only:
         keep = [
@@ -256,16 +258,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
-    # A suite's verdict item follows its last selected member (also when -k deselected it
-    # while keeping some of its members).
     selected = {members[i.nodeid] for i in items if i.nodeid in members}
-    verdicts = [suites[g] for g in suites if g in selected]
-    rest = [i for i in items if i not in verdicts]
-    for verdict_item in verdicts:
+    dropped = [v for v in held if v.spec.id not in selected]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    for verdict_item in held:
         gate_id = verdict_item.spec.id
-        last = max(n for n, i in enumerate(rest) if members.get(i.nodeid) == gate_id)
-        rest.insert(last + 1, verdict_item)
-    items[:] = rest
+        if gate_id in selected:  # after its last selected member
+            last = max(n for n, i in enumerate(items) if members.get(i.nodeid) == gate_id)
+            items.insert(last + 1, verdict_item)
     return result
 
 

@@ -269,6 +269,7 @@ def test_k_and_gate_only_select_within_suites(project: pytest.Pytester, profile:
 
     result = project.runpytest("--gate=pr", "-k", "not test_checkout")
     assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["collected 7 items / 1 deselected / 6 selected"])
     result.stdout.re_match_lines([r"e2e\s+demo\s+passed\s+tests 2,", r"unit\s+demo\s+passed"])
 
     result = project.runpytest("--gate=pr", "--gate-only", "unit", "-v")
@@ -302,6 +303,7 @@ def test_rootdir_as_suite_path(project: pytest.Pytester, profile: Profile) -> No
     profile("gates:\n  all:\n    kind: demo\n    tests: [.]\n    min_tests: 3\n")
     result = project.runpytest("--gate=pr", "-k", "not test_checkout")
     assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["collected 5 items / 1 deselected / 4 selected"])
     result.stdout.re_match_lines([r"all\s+demo\s+passed\s+tests 3,"])
 
 
