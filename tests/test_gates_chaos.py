@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -169,6 +170,30 @@ def test_a_hypothesis_failing_before_the_method_never_passes() -> None:
         "steady state not met before the method: probe 'latency-under-200ms' value 120 not"
         " within tolerance range [0, 200]; the method did not run"
     )
+
+
+def test_a_breach_during_the_method_fails_even_when_chaoslib_did_not_deviate() -> None:
+    data = json.loads((JOURNALS / "chaostoolkit-1.19-chaoslib-1.44-continuous.json").read_text())
+    data["deviated"] = False  # what chaoslib writes for continuous checks without fail-fast
+    data["status"] = "completed"
+    data["steady_states"]["after"] = data["steady_states"]["before"]
+    summary = summarise(data)
+    assert not summary.passed
+    assert summary.verdict().startswith("steady state not met during the method (1 of 2 checks)")
+
+
+def test_steady_state_broken_during_the_method_fails(tmp_path: Path) -> None:
+    """Finding 1: a real during-method-only run whose probe fails at every check; chaoslib
+    writes completed and not deviated."""
+    outcome = run_one(EXPERIMENTS, "own-during-breach.json", tmp_path / "ev")
+    assert outcome.status is Status.FAILED, outcome.details
+    assert outcome.measured == {"status": "completed", "deviated": False}
+    assert re.fullmatch(
+        r"steady state not met during the method \((\d+) of \1 checks\): probe"
+        r" 'false-exits-0' value exit 1 not within tolerance 0",
+        outcome.summary,
+    ), outcome.summary
+    assert "hypothesis strategy: during-method-only" in outcome.details
 
 
 @pytest.mark.parametrize(

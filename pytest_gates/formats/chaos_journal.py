@@ -4,10 +4,11 @@ whether the steady state held.
 Knows nothing of pytest or chaoslib: a journal is JSON data.  The rules:
 
 * An experiment passed when its journal's ``status`` is ``completed``, it did not deviate
-  (``deviated: false``), and the steady-state hypothesis, when it ran before the method,
-  was met.  The last rule is ours: chaoslib ends an experiment whose hypothesis fails
-  *before* the method with ``status: completed`` and ``deviated: false`` (the method never
-  ran), which is no evidence that the system survived anything.
+  (``deviated: false``), the steady-state hypothesis, when it ran before the method, was
+  met, and every check of it during the method (continuous strategies) was met.  The last
+  two rules are ours: chaoslib ends an experiment whose hypothesis fails *before* the
+  method with ``status: completed`` and ``deviated: false`` (the method never ran), and it
+  sets ``deviated`` for a check during the method only with fail-fast.
 * A probe of a hypothesis is met when its run ``succeeded`` and its ``tolerance_met`` is
   true; a probe that raised is not met, and its value is the exception's last line.
 * Values are shown short: an HTTP provider's output as ``HTTP 200``, a process provider's as
@@ -99,7 +100,10 @@ class JournalSummary:
     @property
     def passed(self) -> bool:
         before_ok = self.before is None or self.before.met
-        return self.status == "completed" and not self.deviated and before_ok
+        # chaoslib sets ``deviated`` for continuous checks only with fail-fast: a breach
+        # while the fault was on fails the experiment either way.
+        during_ok = all(h.met for h in self.during)
+        return self.status == "completed" and not self.deviated and before_ok and during_ok
 
     @property
     def failed_activities(self) -> list[ActivityResult]:
