@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "baseline": None,
     "max_regression": None,
     "regression_stat": "mean",
+    "check_revision": True,
 }
 BENCH_MODULE = """
 import time
@@ -35,9 +37,9 @@ def test_sleep(benchmark):
 """
 
 
-def evaluate(root: Path, **settings: Any) -> Outcome:
+def evaluate(root: Path, environ: dict[str, str] | None = None, **settings: Any) -> Outcome:
     gate = BenchmarkGate({**DEFAULTS, "report": "bench.json", **settings})
-    return gate.evaluate(RunContext("perf", root))
+    return gate.evaluate(RunContext("perf", root, environ=environ))
 
 
 @pytest.fixture
@@ -161,7 +163,8 @@ def test_new_and_vanished_benchmarks_and_another_machine_are_reported(root: Path
     doc["benchmarks"] = [doc["benchmarks"][0], gone]
     doc["machine_info"]["cpu"]["brand_raw"] = "Intel Xeon"
     (root / "base.json").write_text(json.dumps(doc))
-    outcome = evaluate(root, baseline="base.json", max_regression=5)
+    # Without max_regression the baseline is only shown: a vanished benchmark is reported.
+    outcome = evaluate(root, baseline="base.json", limits={"*": {"mean": 1}})
     assert outcome.status is Status.PASSED
     assert (
         "  ok   tests/test_demo.py::test_benchmark_classify [50 rounds]: mean 88.77 ns"
@@ -172,6 +175,48 @@ def test_new_and_vanished_benchmarks_and_another_machine_are_reported(root: Path
     assert (
         "note: the baseline ran on another machine (Intel Xeon, CPython 3.11.7; this run:"
         " AMD EPYC, CPython 3.11.7): timings may not compare"
+    ) in outcome.details
+    # Under max_regression a benchmark of the baseline that did not run fails the gate: its
+    # regression cannot be measured (it used to pass, listed only in the details).
+    outcome = evaluate(root, baseline="base.json", max_regression=5)
+    assert outcome.status is Status.FAILED
+    assert outcome.summary == (
+        "1 benchmark of the baseline did not run (tests/test_old.py::test_gone):"
+        " its regression cannot be measured; run it, or update the baseline if it was removed"
+    )
+    assert outcome.measured["baseline benchmarks not run"] == 1
+    assert outcome.threshold["baseline benchmarks not run"] == "0"
+
+
+def test_the_revision_of_the_report_is_checked(root: Path) -> None:
+    doc = json.loads(REPORT.read_text())
+    doc["commit_info"].update(id="1" * 40, dirty=False)
+    (root / "bench.json").write_text(json.dumps(doc))
+    limits = {"*": {"max": 1}}
+    with pytest.raises(
+        GateError,
+        match=r"the benchmark report .*bench.json is of commit 111111111111, but this run is of"
+        r" ffffffffffff \(GITHUB_SHA\): its results are not of the code under test \(a stale"
+        r" or downloaded report\?\); run the benchmarks in this job, or set check_revision: false",
+    ):
+        evaluate(root, limits=limits, environ={"GITHUB_SHA": "f" * 40})
+    # The same commit (a short id too) passes, and says it was checked.
+    outcome = evaluate(root, limits=limits, environ={"CI_COMMIT_SHA": "1" * 40})
+    assert outcome.status is Status.PASSED
+    assert (
+        f"revision: the report's commit {'1' * 12} is this run's (CI_COMMIT_SHA)"
+        in outcome.details.splitlines()
+    )
+    outcome = evaluate(root, limits=limits, environ={"GITHUB_SHA": "f" * 40}, check_revision=False)
+    assert outcome.status is Status.PASSED
+    assert "revision: not checked (check_revision is false)" in outcome.details
+    # pytest-benchmark outside a repository writes "unversioned": nothing to compare.
+    shutil.copyfile(REPORT, root / "bench.json")
+    outcome = evaluate(root, limits=limits, environ={"GITHUB_SHA": "f" * 40})
+    assert outcome.status is Status.PASSED
+    assert (
+        "revision: not checked: the report names no commit (pytest-benchmark ran outside"
+        " a git repository)"
     ) in outcome.details
 
 
@@ -254,7 +299,7 @@ def test_duration_picks_a_unit() -> None:
     ]
 
 
-def run_benchmarks(pytester: pytest.Pytester, name: str) -> Path:
+def run_benchmarks(pytester: pytest.Pytester, name: str, *args: str) -> Path:
     """Run real pytest-benchmark on a tiny module; return its --benchmark-json report."""
     pytester.makepyfile(test_perf=BENCH_MODULE)
     report = pytester.path / name
@@ -270,8 +315,9 @@ def run_benchmarks(pytester: pytest.Pytester, name: str) -> Path:
             "--benchmark-max-time=0.01",
             "-p",
             "no:cacheprovider",
+            *args,
         )
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=1 if args else 2, deselected=1 if args else 0)
     return report
 
 
@@ -288,6 +334,57 @@ def test_a_report_written_by_pytest_benchmark_here(pytester: pytest.Pytester) ->
     outcome = evaluate(pytester.path, limits={"test_sleep": {"ops": 10_000}})
     assert outcome.status is Status.FAILED
     assert outcome.summary.startswith("1 of 2 benchmarks over their limits (test_sleep ops ")
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=Gate", "-c", "user.email=gate@example.org", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_a_report_of_another_commit_is_an_error(pytester: pytest.Pytester) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("needs git (pytest-benchmark reads the commit from it)")
+    git(pytester.path, "init", "-q")
+    (pytester.path / "README").write_text("bench\n")
+    git(pytester.path, "add", "README")
+    git(pytester.path, "commit", "-q", "-m", "first")
+    head = git(pytester.path, "rev-parse", "HEAD")
+    report = run_benchmarks(pytester, "bench.json")
+    assert json.loads(report.read_text())["commit_info"]["id"] == head
+    limits = {"*": {"max": 60_000}}
+    # No CI variable: this run's revision is the rootdir's git HEAD, the report's commit.
+    outcome = evaluate(pytester.path, environ={}, limits=limits)
+    assert outcome.status is Status.PASSED
+    assert f"revision: the report's commit {head[:12]} is this run's (git HEAD)" in (
+        outcome.details
+    )
+    # CI says this run is of another commit: the report is not of the code under test.
+    other = "ab" * 20
+    with pytest.raises(
+        GateError,
+        match=rf"is of commit {head[:12]}, but this run is of {other[:12]} \(GITHUB_SHA\)",
+    ):
+        evaluate(pytester.path, environ={"GITHUB_SHA": other}, limits=limits)
+    # A new commit after the benchmarks ran: git HEAD moved on, the report is stale.
+    git(pytester.path, "commit", "-q", "--allow-empty", "-m", "second")
+    with pytest.raises(GateError, match=r"\(git HEAD\): its results are not of the code"):
+        evaluate(pytester.path, environ={}, limits=limits)
+
+
+def test_a_benchmark_that_vanished_from_the_run_fails(pytester: pytest.Pytester) -> None:
+    run_benchmarks(pytester, "baseline.json")
+    run_benchmarks(pytester, "bench.json", "-k", "test_sum")
+    outcome = evaluate(pytester.path, baseline="baseline.json", max_regression=1000)
+    assert outcome.status is Status.FAILED
+    assert outcome.summary.startswith(
+        "1 benchmark of the baseline did not run (test_perf.py::test_sleep)"
+    )
 
 
 def test_end_to_end(

@@ -38,9 +38,10 @@ class BenchmarkReport:
     path: str
     version: str
     datetime: str
-    commit: str
+    commit: str  # shown: 12 characters, "+dirty" when the tree had changes
     machine: str
     benchmarks: list[Benchmark]
+    commit_id: str = ""  # as written ("" when pytest-benchmark knew none)
 
     def describe(self) -> str:
         parts = [f"pytest-benchmark {self.version or '?'}"]
@@ -63,18 +64,19 @@ def read_benchmark_json(path: str | os.PathLike[str]) -> BenchmarkReport:
         )
     benchmarks = [_benchmark(path, n, b) for n, b in enumerate(doc["benchmarks"])]
     commit: Any = doc.get("commit_info") if isinstance(doc.get("commit_info"), dict) else {}
-    commit_id = str(commit.get("id") or "")
-    if commit_id == "unversioned":  # pytest-benchmark's word for "not in a repository"
+    commit_id = str(commit.get("id") or "").strip()
+    # pytest-benchmark's words for "not in a repository" and "git/hg failed"
+    if commit_id in ("unversioned", "unknown"):
         commit_id = ""
-    elif commit_id:
-        commit_id = commit_id[:12] + ("+dirty" if commit.get("dirty") else "")
+    shown = commit_id[:12] + ("+dirty" if commit.get("dirty") else "") if commit_id else ""
     return BenchmarkReport(
         path=os.fspath(path),
         version=str(doc.get("version") or ""),
         datetime=str(doc.get("datetime") or ""),
-        commit=commit_id,
+        commit=shown,
         machine=_machine(doc.get("machine_info")),
         benchmarks=benchmarks,
+        commit_id=commit_id,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ..formats.benchmark import Benchmark, BenchmarkReport, read_benchmark_json
 from ..formats.errors import FormatError
+from ..verdict import REVISION_VARIABLES, revision
 
 MAX_STATS = ("mean", "median", "max")  # limits in milliseconds (at most)
 MIN_STATS = ("ops",)  # limits in operations per second (at least)
@@ -46,6 +47,9 @@ class BenchmarkGate(Gate):
         ),
         "regression_stat": Setting(
             str, default="mean", choices=REGRESSION_STATS, help="the statistic compared"
+        ),
+        "check_revision": Setting(
+            bool, default=True, help="the report must be of this run's commit (commit_info.id)"
         ),
     }
 
@@ -84,6 +88,7 @@ class BenchmarkGate(Gate):
                 f"no benchmark in {report.path}: were they skipped or disabled"
                 " (--benchmark-skip, --benchmark-disable)?"
             )
+        revision_line = self._check_revision(ctx, report)
         rows = {b.key: _Row(b) for b in report.benchmarks}
         limits = {
             glob: {stat: float(_number(v) or 0) for stat, v in rule.items()}
@@ -104,7 +109,7 @@ class BenchmarkGate(Gate):
                 f" match{'' if len(unmatched) > 1 else 'es'} no benchmark in {report.path}"
                 f" (benchmarks: {names}{more}); a limit that checks nothing never passes"
             )
-        lines = [f"report: {report.describe()}"]
+        lines = [f"report: {report.describe()}", revision_line]
         missing: list[str] = []
         stat = s["regression_stat"]
         if s["baseline"]:
@@ -122,6 +127,34 @@ class BenchmarkGate(Gate):
                     f" {report.path}: nothing to compare (is it the baseline of this suite?)"
                 )
         return self._outcome(list(rows.values()), limits, missing, lines)
+
+    def _check_revision(self, ctx: GateContext, report: BenchmarkReport) -> str:
+        """The details line on the report's commit; an error when it is not this run's."""
+        if not self.settings["check_revision"]:
+            return "revision: not checked (check_revision is false)"
+        if not report.commit_id:
+            return (
+                "revision: not checked: the report names no commit (pytest-benchmark ran"
+                " outside a git repository)"
+            )
+        run = revision(ctx.rootdir, ctx.env)
+        if run == "unknown":
+            return (
+                "revision: not checked: this run's commit is unknown (no CI variable such as"
+                " GITHUB_SHA, and the rootdir is not a git checkout)"
+            )
+        source = next((n for n in REVISION_VARIABLES if ctx.env(n) == run), "git HEAD")
+        if not same_commit(report.commit_id, run):
+            raise GateError(
+                f"the benchmark report {report.path} is of commit {report.commit_id[:12]}, but"
+                f" this run is of {run[:12]} ({source}): its results are not of the code under"
+                " test (a stale or downloaded report?); run the benchmarks in this job, or set"
+                " check_revision: false"
+            )
+        dirty = " (uncommitted changes when it ran)" if report.commit.endswith("+dirty") else ""
+        return (
+            f"revision: the report's commit {report.commit_id[:12]} is this run's ({source}){dirty}"
+        )
 
     def _outcome(
         self,
@@ -142,6 +175,9 @@ class BenchmarkGate(Gate):
             measured["over limits"] = len(over)
             threshold["over limits"] = "0"
         changes = [r for r in rows if r.change is not None]
+        if max_reg is not None and missing:
+            measured["baseline benchmarks not run"] = len(missing)
+            threshold["baseline benchmarks not run"] = "0"
         if changes:
             worst = max(changes, key=lambda r: r.change or 0.0)
             measured[f"worst {stat} change"] = f"{worst.change:+.1f}% ({worst.bench.name})"
@@ -172,6 +208,15 @@ class BenchmarkGate(Gate):
                 f"{len(regressed)} slower than the baseline by more than {max_reg:g}%"
                 f" on {stat} ({named}{more})"
             )
+        if max_reg is not None and missing:
+            named = ", ".join(missing[:SHOWN]) + (", ..." if len(missing) > SHOWN else "")
+            one = len(missing) == 1
+            broken.append(
+                f"{len(missing)} benchmark{'' if one else 's'} of the baseline did not run"
+                f" ({named}): {'its' if one else 'their'} regression cannot be measured;"
+                f" run {'it' if one else 'them'}, or update the baseline if"
+                f" {'it was' if one else 'they were'} removed"
+            )
         if broken:
             return Outcome.failed("; ".join(broken), **kw)
         text = f"{len(rows)} benchmarks"
@@ -183,6 +228,14 @@ class BenchmarkGate(Gate):
             if max_reg is not None:
                 text += f" (<= +{max_reg:g}%)"
         return Outcome.passed(text, **kw)
+
+
+def same_commit(a: str, b: str) -> bool:
+    """Two commit ids name the same commit: equal, or one abbreviates the other (7+)."""
+    a, b = a.strip().lower(), b.strip().lower()
+    if len(a) < 7 or len(b) < 7:
+        return a == b
+    return a.startswith(b) or b.startswith(a)
 
 
 def _number(value: Any) -> float | None:
