@@ -247,7 +247,9 @@ SUITE_SETTINGS: Mapping[str, Setting] = {
     ),
     "min_tests": Setting(int, default=1, minimum=0, help="fewest members that must run"),
     "allow_skipped": Setting(
-        bool, default=False, help="skipped members do not fail the gate (default: they do)"
+        bool,
+        default=False,
+        help="skipped and xfailed members do not fail the gate (default: they do)",
     ),
 }
 
@@ -288,7 +290,9 @@ def suite_outcome(
     counts = {s: 0 for s in ("passed", "failed", "error", "skipped", "xfailed")}
     for m in members:
         counts[m.status] = counts.get(m.status, 0) + 1
-    ran = len(members) - counts["skipped"]
+    # An expected failure (xfail) ran but proved nothing passes: it is not counted as run,
+    # and like a skip it fails the gate unless allow_skipped.
+    ran = counts["passed"] + counts["failed"] + counts["error"]
     minimum = int(settings.get("min_tests", 1))
     allow_skipped = bool(settings.get("allow_skipped", False))
     broken = []
@@ -300,12 +304,15 @@ def suite_outcome(
         broken.append(f"{counts['error']} errors")
     if counts["skipped"] and not allow_skipped:
         broken.append(f"{counts['skipped']} skipped (allow_skipped is false)")
+    if counts["xfailed"] and not allow_skipped:
+        broken.append(f"{counts['xfailed']} xfailed (allow_skipped is false)")
     all_measured = {
         "tests": len(members),
         "passed": counts["passed"],
         "failed": counts["failed"],
         "errors": counts["error"],
         "skipped": counts["skipped"],
+        **({"xfailed": counts["xfailed"]} if counts["xfailed"] else {}),
         **(measured or {}),
     }
     all_threshold = {
@@ -324,7 +331,7 @@ def suite_outcome(
     lines = [text]
     bad = [m for m in members if m.status in ("failed", "error")]
     if not allow_skipped:
-        bad += [m for m in members if m.status == "skipped"]
+        bad += [m for m in members if m.status in ("skipped", "xfailed")]
     if bad:
         lines.append("not passed:")
         for m in bad[:50]:

@@ -250,6 +250,8 @@ def member_status(report: pytest.TestReport, previous: str | None) -> str:
 def message_of(report: pytest.TestReport) -> str:
     """One line: the skip reason, or the exception of a failure (not the whole traceback)."""
     longrepr = report.longrepr
+    if report.skipped and hasattr(report, "wasxfail"):
+        return f"expected to fail: {report.wasxfail}" if report.wasxfail else "expected to fail"
     if report.skipped and isinstance(longrepr, tuple):
         return str(longrepr[2]).removeprefix("Skipped: ")
     if isinstance(longrepr, str):  # a check's own explanation: its first line is the summary

@@ -167,6 +167,21 @@ class Verdict:
                 )
         return rows
 
+    def partial(self) -> str:
+        """How this run left gates or members out ('' when it evaluated the whole profile):
+        such a verdict is for a developer, and an earlier-stage ``verdict`` gate refuses it."""
+        opt, state = self.config.option, self.config.stash[STATE_KEY]
+        reasons = []
+        if state.only:
+            reasons.append(f"--gate-only {','.join(state.only)}")
+        if getattr(opt, "keyword", ""):
+            reasons.append(f"-k {opt.keyword!r}")
+        if getattr(opt, "markexpr", ""):
+            reasons.append(f"-m {opt.markexpr!r}")
+        if getattr(opt, "deselect", None):
+            reasons.append(f"--deselect ({len(opt.deselect)})")
+        return "; ".join(reasons)
+
     def passed(self) -> bool:
         rows = self.gates()
         return (
@@ -220,6 +235,9 @@ class Verdict:
         _prop(props, "gate.revision", revision(state.rootdir))
         if self.interrupted:
             _prop(props, "gate.interrupted", "true")
+        partial = self.partial()
+        if partial:
+            _prop(props, "gate.partial", partial)
         failures = errors = skipped = 0
         by_gate: dict[str, list[MemberCase]] = {}
         for member in self.members.values():
@@ -318,8 +336,15 @@ class Verdict:
             for n, line in enumerate(problem.splitlines()):
                 tr.write_line(f"ERROR: {line}" if n == 0 else f"  {line}", red=True)
         verdict = self.written or ("passed" if self.passed() else "failed")
+        partial = self.partial()
+        if partial:
+            tr.write_line(
+                f"partial run ({partial}): the verdict covers the selected gates only, and a"
+                " 'verdict' gate of a later stage will not accept it",
+                yellow=True,
+            )
         tr.write_line(
-            f"verdict: {verdict.upper()} ({self.path})",
+            f"verdict: {verdict.upper()}{' (partial)' if partial else ''} ({self.path})",
             green=verdict == "passed",
             red=verdict != "passed",
             bold=True,

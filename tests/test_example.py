@@ -146,6 +146,14 @@ def test_the_staging_evidence_gates_on_the_example_and_production_chained(shop: 
         "-p",
         "no:cacheprovider",
     ]
+    # That verdict is of a partial run (--gate-only): production refuses it...
+    refused = run(args, shop, env)
+    assert refused.returncode == 1, refused.stdout
+    assert "is of a partial run (--gate-only unit-tests,integration-tests," in refused.stdout
+    # ...unless the project's production profile says that partial staging runs will do.
+    (shop / "gate_profiles" / "production.yaml").write_text(
+        "extends: production\ngates:\n  staging-passed: {allow_partial: true}\n"
+    )
     done = run(args, shop, env)
     assert done.returncode == 0, done.stdout + done.stderr
     other = run(args, shop, {**env, "GITHUB_SHA": "0" * 40})

@@ -66,7 +66,9 @@ def stage(
 
 
 def evaluate(root: Path, **settings: Any) -> Outcome:
-    gate = VerdictGate({"path": None, "url": None, "profile": "staging", **settings})
+    gate = VerdictGate(
+        {"path": None, "url": None, "profile": "staging", "allow_partial": False, **settings}
+    )
     ctx = RunContext("staging-passed", root)
     try:
         return gate.evaluate(ctx)
@@ -91,6 +93,25 @@ def test_a_passed_verdict_for_this_revision_passes(
     assert f"verdict: {verdict}" in outcome.details
     assert "  unit-tests: passed  tests 109, failures 0, errors 0, skipped 0" in outcome.details
     assert "  docs: failed (advisory)  tests 109, " in outcome.details
+
+
+def test_a_partial_verdict_vouches_only_when_allowed(
+    pytester: pytest.Pytester, profile: Profile
+) -> None:
+    """A staging run with -k or --gate-only evaluated some gates only: its verdict says so
+    (gate.partial), and production refuses it unless allow_partial."""
+    repo, verdict = stage(pytester, profile, PASSING)
+    pytester.runpytest("--gate=staging", "--gate-only", "unit-tests", f"--gate-verdict={verdict}")
+    outcome = evaluate(pytester.path, path="artifacts/staging-verdict.xml")
+    assert outcome.status is Status.FAILED
+    assert outcome.summary == (
+        "the staging verdict is of a partial run (--gate-only unit-tests): it does not vouch"
+        " for the whole profile (setting allow_partial)"
+    )
+    assert "partial run: --gate-only unit-tests" in outcome.details
+    allowed = evaluate(pytester.path, path="artifacts/staging-verdict.xml", allow_partial=True)
+    assert allowed.status is Status.PASSED, allowed.summary
+    assert allowed.summary == f"the staging verdict passed (1 gate) for revision {repo.head()[:12]}"
 
 
 def test_a_failed_verdict_fails_listing_its_failed_gates(

@@ -222,7 +222,8 @@ def test_skipped_member_fails_unless_allowed(project: pytest.Pytester, profile: 
     (project.path / "tests" / "skip").mkdir()
     (project.path / "tests" / "skip" / "test_s.py").write_text(
         "import pytest\n\ndef test_a():\n    pass\n\n"
-        "def test_b():\n    pytest.skip('no browser here')\n"
+        "def test_b():\n    pytest.skip('no browser here')\n\n"
+        "@pytest.mark.xfail(reason='known bug')\ndef test_c():\n    assert False\n"
     )
     profile(
         """
@@ -237,9 +238,44 @@ def test_skipped_member_fails_unless_allowed(project: pytest.Pytester, profile: 
         """
     )
     result = project.runpytest("--gate=pr")
-    result.stdout.re_match_lines([r"strict\s+demo\s+failed", r"lenient\s+demo\s+passed"])
-    assert "SKIPPED tests/skip/test_s.py::test_b - no browser here" in result.stdout.str()
+    result.stdout.re_match_lines(
+        [
+            r"strict\s+demo\s+failed\s+tests 3, passed 1, failed 0, errors 0, skipped 1, xfailed 1",
+            r"lenient\s+demo\s+passed",
+        ]
+    )
+    out = result.stdout.str()
+    assert "FAILED: 1 skipped (allow_skipped is false); 1 xfailed (allow_skipped" in out
+    assert "SKIPPED tests/skip/test_s.py::test_b - no browser here" in out
+    assert "XFAILED tests/skip/test_s.py::test_c - expected to fail: known bug" in out
     assert result.ret == 1
+
+
+def test_only_expected_failures_never_pass(project: pytest.Pytester, profile: Profile) -> None:
+    """xfailed members are not counted as run: all-xfail suites fail min_tests."""
+    (project.path / "tests" / "xf").mkdir()
+    (project.path / "tests" / "xf" / "test_x.py").write_text(
+        "import pytest\n\n@pytest.mark.xfail\ndef test_a():\n    assert False\n\n"
+        "@pytest.mark.xfail\ndef test_b():\n    assert False\n"
+    )
+    profile("gates:\n  xf:\n    kind: demo\n    tests: [tests/xf]\n    allow_skipped: true\n")
+    result = project.runpytest("--gate=pr")
+    assert result.ret == 1
+    assert "FAILED: 0 ran < min_tests 1 of 2 members" in result.stdout.str()
+
+
+def test_a_partial_run_says_so_in_the_verdict(project: pytest.Pytester, profile: Profile) -> None:
+    profile("gates:\n  e2e:\n    kind: demo\n    tests: [tests/e2e/test_shop.py]\n")
+    whole = project.runpytest("--gate=pr")
+    assert whole.ret == 0
+    assert "partial run" not in whole.stdout.str()
+    props = {p.get("name"): p.get("value") for p in verdict(project).iter("property")}
+    assert "gate.partial" not in props
+    part = project.runpytest("--gate=pr", "-k", "test_home")
+    assert part.ret == 0
+    part.stdout.fnmatch_lines(["partial run (-k 'test_home'): *", "verdict: PASSED (partial) *"])
+    props = {p.get("name"): p.get("value") for p in verdict(project).iter("property")}
+    assert props["gate.partial"] == "-k 'test_home'"
 
 
 def test_k_and_gate_only_select_within_suites(project: pytest.Pytester, profile: Profile) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from .errors import FormatError
 from .xmlsafe import make_parser, parse_file
 
-TOP = ("profile", "verdict", "revision", "interrupted")
+TOP = ("profile", "verdict", "revision", "interrupted", "partial")
 
 
 @dataclass
@@ -39,6 +39,7 @@ class GateVerdict:
     revision: str
     interrupted: bool
     timestamp: str
+    partial: str = ""  # how the run left gates out (-k, --gate-only...); '' = whole profile
     gates: dict[str, GateLine] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # testcases 'profile': a broken profile
 
@@ -98,6 +99,7 @@ def _verdict(path: str | os.PathLike[str], suite: dict[str, Any]) -> GateVerdict
         revision=props.get("gate.revision", ""),
         interrupted=props.get("gate.interrupted") == "true",
         timestamp=suite["attrs"].get("timestamp", ""),
+        partial=props.get("gate.partial", ""),
     )
     for name, value in props.items():
         rest = name.removeprefix("gate.")

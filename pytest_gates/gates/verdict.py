@@ -29,6 +29,11 @@ class VerdictGate(Gate):
         "profile": Setting(str, required=True, help="the profile the verdict must be for"),
         "path": Setting(str, default=None, help="the verdict file (rootdir-relative)"),
         "url": Setting(str, default=None, help="or: a URL answering the verdict file"),
+        "allow_partial": Setting(
+            bool,
+            default=False,
+            help="accept a verdict of a run that left gates out (-k, -m, --gate-only)",
+        ),
     }
 
     @classmethod
@@ -73,6 +78,8 @@ class VerdictGate(Gate):
         )
         lines.extend(_gate_line(g) for g in found.gates.values())
         lines.extend(f"  profile problem: {p}" for p in found.problems)
+        if found.partial:
+            lines.append(f"partial run: {found.partial}")
         measured = {
             "profile": found.profile,
             "verdict": found.verdict or "(none)",
@@ -86,6 +93,11 @@ class VerdictGate(Gate):
         kw: dict[str, Any] = {"measured": measured, "threshold": threshold, "evidence": evidence}
         kw["details"] = "\n".join(lines)
         broken = _judge(found, want, current)
+        if found.partial and not s["allow_partial"]:
+            broken.append(
+                f"the {want} verdict is of a partial run ({found.partial}): it does not"
+                " vouch for the whole profile (setting allow_partial)"
+            )
         if broken:
             return Outcome.failed("; ".join(broken), **kw)
         n = len(found.gates)
