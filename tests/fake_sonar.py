@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from httpfake import FakeServer, Request, Response
@@ -76,6 +77,11 @@ def report_task(
     return "\n".join(lines) + "\n"
 
 
+def sonar_time(when: datetime | None = None) -> str:
+    """A date as the Web API writes it (``DateUtils.formatDateTime``: 2023-05-25T10:34:21+0200)."""
+    return (when or datetime.now().astimezone()).strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
 def _errors(status: int, *msgs: str) -> Response:
     return Response(status, {"errors": [{"msg": m} for m in msgs]})
 
@@ -111,8 +117,11 @@ class FakeSonar:
         project: str = "my-project",
         **extra: Any,
     ) -> None:
-        """A task answering each status in turn (the last one from then on)."""
+        """A task answering each status in turn (the last one from then on); submitted now
+        unless ``submittedAt`` is given.  A branch or pull request analysis carries
+        ``branch`` + ``branchType: BRANCH`` or ``pullRequest`` (TaskFormatter)."""
         answers = []
+        submitted = sonar_time()
         for status in statuses:
             task: dict[str, Any] = {
                 "id": task_id,
@@ -122,7 +131,7 @@ class FakeSonar:
                 "componentName": project,
                 "componentQualifier": "TRK",
                 "status": status,
-                "submittedAt": "2023-05-25T10:34:21+0200",
+                "submittedAt": submitted,
                 "submitterLogin": "ci-bot",
                 "hasScannerContext": True,
                 "warningCount": 0,
@@ -130,9 +139,9 @@ class FakeSonar:
                 **extra,
             }
             if status != "PENDING":
-                task["startedAt"] = "2023-05-25T10:34:22+0200"
+                task["startedAt"] = task["submittedAt"]
             if status in ("SUCCESS", "FAILED", "CANCELED"):
-                task["executedAt"] = "2023-05-25T10:34:25+0200"
+                task["executedAt"] = task["submittedAt"]
                 task["executionTimeMs"] = 2840
             if status == "SUCCESS":
                 task["analysisId"] = analysis_id

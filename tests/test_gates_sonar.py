@@ -6,14 +6,16 @@ budgets, the project-key flow, and the token kept out of every output."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import ssl
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_sonar import DOC_CONDITIONS, TOKEN, FakeSonar, report_task
+from fake_sonar import DOC_CONDITIONS, TOKEN, FakeSonar, report_task, sonar_time
 from httpfake import FakeServer, Response
 from secrecy import assert_hidden, run_output
 
@@ -505,7 +507,7 @@ def test_an_answer_of_the_wrong_shape_is_an_error(
     [
         ({"branch": "release/2.1"}, {"branch": "release/2.1"}, " (branch release/2.1)"),
         ({"pull_request": "5461"}, {"pullRequest": "5461"}, " (pull request 5461)"),
-        ({}, {}, ""),
+        ({"main_branch": True}, {}, ""),
     ],
 )
 def test_project_key_flow_without_a_report_task(
@@ -588,6 +590,174 @@ def test_a_task_of_another_organization_is_an_error(
     sonar.add_task(TASK, ["SUCCESS"], organization="someone-else")
     with pytest.raises(GateError, match=r"belongs to organization someone-else, not acme"):
         run(project, env(sonar), organization="acme")
+
+
+# -- this run's analysis: not the main branch by default, not an old one, not another PR's ---
+
+
+def test_project_key_alone_does_not_silently_read_the_main_branch(
+    tmp_path: Path, sonar: FakeSonar, run: Run
+) -> None:
+    # The scanner never ran (no report task): the latest analysis of the main branch is
+    # not this change's analysis.
+    sonar.add_project_gate("my-project", "OK")
+    with pytest.raises(GateError) as info:
+        run(tmp_path, env(sonar), project_key="my-project")
+    assert str(info.value).startswith("no report task in .scannerwork/report-task.txt, ")
+    assert (
+        "'project_key' alone names no analysis of this change: set 'branch' or"
+        " 'pull_request' (or 'main_branch: true' to read the main branch's latest analysis)"
+    ) in str(info.value)
+    assert sonar.requests == []
+    outcome = run(tmp_path, env(sonar), project_key="my-project", main_branch=True)
+    assert outcome.status is Status.PASSED
+    assert "the latest analysis of project my-project (main branch)" in outcome.summary
+
+
+def test_main_branch_goes_with_project_key_not_with_branch() -> None:
+    base = {k: s.default for k, s in SonarGate.settings_schema.items()}
+    assert SonarGate.check_settings({**base, "project_key": "k", "main_branch": True}) == []
+    assert SonarGate.check_settings(
+        {**base, "project_key": "k", "branch": "b", "main_branch": True}
+    ) == ["'main_branch' reads the main branch: not with 'branch' or 'pull_request'"]
+    assert SonarGate.check_settings({**base, "main_branch": True}) == [
+        "'main_branch' goes with 'project_key'"
+    ]
+
+
+def test_a_report_task_older_than_max_age_is_an_error(
+    project: Path, sonar: FakeSonar, run: Run
+) -> None:
+    sonar.add_task(TASK, ["SUCCESS"])
+    sonar.add_gate(ANALYSIS, "OK")
+    report = project / ".scannerwork" / "report-task.txt"
+    forty_days_ago = datetime.now().timestamp() - 40 * 86400
+    os.utime(report, (forty_days_ago, forty_days_ago))
+    with pytest.raises(GateError) as info:
+        run(project, env(sonar))
+    assert str(info.value) == (
+        f"report task {report} was written 960.0 h ago, more than max_age_hours 24:"
+        " not this run's analysis (did the scanner run in this job?)"
+    )
+    assert sonar.requests == []
+    assert run(project, env(sonar), max_age_hours=0).status is Status.PASSED
+    assert run(project, env(sonar), max_age_hours=1000).status is Status.PASSED
+
+
+def test_a_task_submitted_longer_ago_than_max_age_is_an_error(
+    project: Path, sonar: FakeSonar, run: Run
+) -> None:
+    # A fresh file (restored from a cache, copied from an artifact) of an old analysis.
+    old = sonar_time(datetime.now().astimezone() - timedelta(days=40))
+    sonar.add_task(TASK, ["SUCCESS"], submittedAt=old)
+    sonar.add_gate(ANALYSIS, "OK")
+    with pytest.raises(GateError) as info:
+        run(project, env(sonar))
+    assert str(info.value).startswith(
+        f"analysis task {TASK} was submitted at {old} (960.0 h ago), more than max_age_hours 24:"
+    )
+    assert "/api/qualitygates/project_status" not in paths(sonar)
+    assert run(project, env(sonar), max_age_hours=0).status is Status.PASSED
+
+
+@pytest.mark.parametrize(
+    ("task", "ci", "message"),
+    [
+        (
+            {"pullRequest": "12"},
+            {"CI_MERGE_REQUEST_IID": "99"},
+            "analysed pull request 12, but this run is for pull request 99 (CI_MERGE_REQUEST_IID)",
+        ),
+        (
+            {"pullRequest": "12"},
+            {"GITHUB_REF": "refs/pull/99/merge", "GITHUB_HEAD_REF": "feature"},
+            "analysed pull request 12, but this run is for pull request 99 (GITHUB_REF)",
+        ),
+        (
+            {"pullRequest": "12"},
+            {"CI_COMMIT_REF_NAME": "main"},
+            "analysed pull request 12, but this run is for branch main (CI_COMMIT_REF_NAME)",
+        ),
+        (
+            {"branch": "main", "branchType": "BRANCH"},
+            {"GITHUB_REF": "refs/pull/99/merge", "GITHUB_HEAD_REF": "feature"},
+            "analysed branch main, but this run is for pull request 99 (GITHUB_REF)",
+        ),
+        (
+            {"branch": "main", "branchType": "BRANCH"},
+            {"GITHUB_REF": "refs/heads/release/2.1"},
+            "analysed branch main, but this run is for branch release/2.1 (GITHUB_REF)",
+        ),
+        (
+            {"branch": "old-feature", "branchType": "BRANCH"},
+            {"CI_COMMIT_REF_NAME": "feature"},
+            "analysed branch old-feature, but this run is for branch feature (CI_COMMIT_REF_NAME)",
+        ),
+    ],
+)
+def test_a_task_for_another_pull_request_or_branch_than_ci_is_an_error(
+    project: Path,
+    sonar: FakeSonar,
+    run: Run,
+    task: dict[str, str],
+    ci: dict[str, str],
+    message: str,
+) -> None:
+    sonar.add_task(TASK, ["SUCCESS"], **task)
+    sonar.add_gate(ANALYSIS, "OK")
+    with pytest.raises(GateError) as info:
+        run(project, env(sonar, **ci))
+    assert str(info.value) == (
+        f"analysis task {TASK} {message}: not this run's analysis"
+        " (is report-task.txt left over from another build?)"
+    )
+    assert "/api/qualitygates/project_status" not in paths(sonar)
+
+
+@pytest.mark.parametrize(
+    ("task", "ci", "note"),
+    [
+        (
+            {"pullRequest": "99"},
+            {"CI_MERGE_REQUEST_IID": "99", "CI_COMMIT_REF_NAME": "feature"},
+            "pull request 99 = CI_MERGE_REQUEST_IID",
+        ),
+        (
+            {"pullRequest": "99"},
+            {"GITHUB_REF": "refs/pull/99/merge", "GITHUB_HEAD_REF": "feature"},
+            "pull request 99 = GITHUB_REF",
+        ),
+        (
+            {"branch": "release/2.1", "branchType": "BRANCH"},
+            {"GITHUB_REF": "refs/heads/release/2.1"},
+            "branch release/2.1 = GITHUB_REF",
+        ),
+        (
+            {"branch": "v1.2", "branchType": "BRANCH"},
+            {"CI_COMMIT_REF_NAME": "v1.2", "CI_COMMIT_TAG": "v1.2"},
+            "not compared: this run builds no branch or pull request",
+        ),
+        (
+            {},
+            {"CI_COMMIT_REF_NAME": "feature"},
+            "not compared: the task names no branch or pull request",
+        ),
+        ({"pullRequest": "99"}, {}, "not compared: no CI variable names a branch or pull request"),
+    ],
+)
+def test_a_task_that_agrees_with_ci_passes_and_says_so(
+    project: Path,
+    sonar: FakeSonar,
+    run: Run,
+    task: dict[str, str],
+    ci: dict[str, str],
+    note: str,
+) -> None:
+    sonar.add_task(TASK, ["SUCCESS"], **task)
+    sonar.add_gate(ANALYSIS, "OK")
+    outcome = run(project, env(sonar, **ci))
+    assert outcome.status is Status.PASSED
+    assert f"this run: {note}" in outcome.details
 
 
 # -- TLS with a private CA -----------------------------------------------------------------
@@ -677,7 +847,7 @@ def test_no_token(project: Path, sonar: FakeSonar, run: Run) -> None:
 
 def test_no_server(tmp_path: Path, run: Run) -> None:
     with pytest.raises(GateError, match=r"^no server: set the variable SONAR_HOST_URL"):
-        run(tmp_path, {"SONAR_TOKEN": TOKEN}, project_key="k")
+        run(tmp_path, {"SONAR_TOKEN": TOKEN}, project_key="k", branch="main")
 
 
 def test_a_missing_ca_bundle(project: Path, sonar: FakeSonar, run: Run) -> None:

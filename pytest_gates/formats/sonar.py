@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -105,6 +106,20 @@ class CeTask:
     pull_request: str | None = None
     error_message: str | None = None
     error_type: str | None = None
+    submitted_at: str | None = None  # as the server wrote it: 2023-05-25T10:34:21+0200
+
+    def submitted_epoch(self) -> float | None:
+        """``submittedAt`` in seconds since the epoch (None when the answer had none)."""
+        return None if self.submitted_at is None else sonar_time(self.submitted_at)
+
+
+def sonar_time(text: str) -> float:
+    """A Web API date-time (``DateUtils.formatDateTime``: ``yyyy-MM-dd'T'HH:mm:ssZ``, e.g.
+    ``2023-05-25T10:34:21+0200``) in seconds since the epoch; ValueError if it is not one."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    except ValueError:
+        raise ValueError(f"not a SonarQube date-time: {_cut(text)!r}") from None
 
 
 def parse_task(body: Any, task_id: str) -> CeTask:
@@ -125,6 +140,7 @@ def parse_task(body: Any, task_id: str) -> CeTask:
         pull_request=_str(task.get("pullRequest")),
         error_message=_str(task.get("errorMessage")),
         error_type=_str(task.get("errorType")),
+        submitted_at=_str(task.get("submittedAt")),
     )
 
 

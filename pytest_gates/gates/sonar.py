@@ -24,7 +24,16 @@ from ..formats.sonar import (
 from ._http import is_http_url
 from ._httptext import redact, redact_outcome
 from .sonar_api import GaveUp, SonarApi
-from .sonar_verdict import ago, dashboard_url, gate_verdict, task_verdict, where
+from .sonar_verdict import (
+    ago,
+    check_ci,
+    check_file_age,
+    check_task_age,
+    dashboard_url,
+    gate_verdict,
+    task_verdict,
+    where,
+)
 
 # Where the scanners write report-task.txt: CLI, Maven, Gradle, .NET.
 REPORT_TASK_PLACES = (
@@ -67,6 +76,15 @@ class SonarGate(Gate):
         "project_key": Setting(str, help="without a report task: read this project's gate"),
         "branch": Setting(str, help="with project_key: the branch"),
         "pull_request": Setting(str, help="with project_key: the pull request id"),
+        "main_branch": Setting(
+            bool, default=False, help="with project_key alone: read the main branch (opt-in)"
+        ),
+        "max_age_hours": Setting(
+            float,
+            default=24.0,
+            minimum=0,
+            help="oldest report task / analysis task accepted, in hours (0: any age)",
+        ),
         "organization": Setting(str, help="SonarCloud organization (checked against the task)"),
         "wait": Setting(float, default=300.0, minimum=0, help="seconds to wait for the server"),
         "poll_interval": Setting(float, default=5.0, minimum=0.01, help="seconds between polls"),
@@ -90,6 +108,12 @@ class SonarGate(Gate):
             problems.append("set 'branch' or 'pull_request', not both")
         if (branch or pull_request) and not settings.get("project_key"):
             problems.append("'branch' and 'pull_request' go with 'project_key'")
+        if settings.get("main_branch") and (branch or pull_request):
+            problems.append(
+                "'main_branch' reads the main branch: not with 'branch' or 'pull_request'"
+            )
+        elif settings.get("main_branch") and not settings.get("project_key"):
+            problems.append("'main_branch' goes with 'project_key'")
         host = settings.get("host_url")
         if host and not is_http_url(host):
             problems.append("'host_url' must start with http:// or https://")
@@ -107,6 +131,8 @@ class SonarGate(Gate):
     def _evaluate(self, ctx: GateContext, token: str, token_source: str) -> Outcome:
         s = self.settings
         report, found_note = self._report_task(ctx)
+        if report is not None:
+            check_file_age(Path(report.path), ctx.now(), s["max_age_hours"])
         host, host_note = self._host(ctx, report)
         budget = _Budget(ctx.monotonic(), s["wait"], "setting 'wait'")
         remaining = ctx.remaining()
@@ -141,6 +167,8 @@ class SonarGate(Gate):
                     f"task {task.id} belongs to organization {task.organization},"
                     f" not {org} (setting 'organization')"
                 )
+            lines.append(check_task_age(task, ctx.now(), s["max_age_hours"]))
+            lines.append(f"this run: {check_ci(task, ctx.env)}")
             key = report.project_key or task.component_key or "?"
             subject = f"project {key}{where(task.branch, task.pull_request)}"
             dashboard = report.dashboard_url or dashboard_url(host, key)
@@ -154,7 +182,7 @@ class SonarGate(Gate):
             subject = f"analysis {task.analysis_id} of {subject}"
         else:
             key, branch, pull_request = s["project_key"], s["branch"], s["pull_request"]
-            on = where(branch, pull_request)
+            on = where(branch, pull_request) or " (main branch)"
             query = {"projectKey": key}
             if branch:
                 query["branch"] = branch
@@ -242,7 +270,14 @@ class SonarGate(Gate):
         if found:
             return self._read(ctx, found[0]), self._found(ctx, found[0])
         if s["project_key"]:
-            return None, "no report task in " + ", ".join(REPORT_TASK_PLACES)
+            missing = "no report task in " + ", ".join(REPORT_TASK_PLACES)
+            if not (s["branch"] or s["pull_request"] or s["main_branch"]):
+                raise GateError(
+                    f"{missing}; 'project_key' alone names no analysis of this change: set"
+                    " 'branch' or 'pull_request' (or 'main_branch: true' to read the main"
+                    " branch's latest analysis)"
+                )
+            return None, missing
         raise GateError(
             f"no report-task.txt in {', '.join(REPORT_TASK_PLACES)} (under {ctx.rootdir}):"
             " did the scanner run and upload its analysis? (or set 'report_task', or"
