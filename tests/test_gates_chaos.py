@@ -54,6 +54,7 @@ def gate(experiments: list[str], **settings: Any) -> ChaosGate:
         "configuration": {},
         "secrets": {},
         "rollback_strategy": None,
+        "allow_failed_activities": False,
     }
     return ChaosGate({**defaults, "experiments": experiments, **settings})
 
@@ -129,12 +130,16 @@ def test_continuous_journal_counts_the_checks_during_the_method() -> None:
     assert summary.verdict().startswith("steady state not met after the method (deviated)")
 
 
-def test_exploration_passes_with_a_note_on_its_failed_action() -> None:
+def test_an_exploration_without_a_hypothesis_fails() -> None:
+    """Finding 5: chaoslib completes it (and `chaos run` exits 0), but nothing was verified.
+    (It passed with a note before.)"""
     summary = journal("no-hypothesis")
-    assert summary.passed  # chaoslib: a failed method activity does not fail the run
+    assert (summary.status, summary.deviated) == ("completed", False)
+    assert not summary.passed
+    assert not summary.passes(allow_failed_activities=True)
     assert summary.verdict() == (
-        "completed without a steady-state hypothesis; note: 1 method activity failed"
-        " (python-action-that-raises)"
+        "no steady-state hypothesis with probes: the run verified nothing"
+        " (chaoslib completes such an experiment whatever happens)"
     )
     assert (
         "  python-action-that-raises (action): failed - ActivityFailed: probe exploded on purpose"
@@ -150,13 +155,57 @@ def test_exploration_passes_with_a_note_on_its_failed_action() -> None:
         ("dry-activities", True),
         ("failed", False),
         ("interrupted", False),
-        ("no-hypothesis", True),
+        ("no-hypothesis", False),
     ],
 )
 def test_passed_only_when_completed_not_deviated_and_steady(name: str, passed: bool) -> None:
     summary = journal(name)
     assert summary.passed is passed
-    assert summary.passed is (summary.status == "completed" and not summary.deviated)
+    if summary.passed:
+        assert summary.status == "completed"
+        assert not summary.deviated
+
+
+def completed_with_first_action(**run: Any) -> dict[str, Any]:
+    data = json.loads((JOURNALS / "chaostoolkit-1.19-chaoslib-1.44-completed.json").read_text())
+    data["run"][0].update(run)
+    return data
+
+
+def test_a_failed_method_activity_fails_unless_allowed() -> None:
+    data = completed_with_first_action(
+        status="failed", output=None, exception=["ActivityFailed: ActivityFailed: no such pod\n"]
+    )
+    summary = summarise(data)
+    assert not summary.passed
+    assert summary.verdict() == (
+        "method activity 'list-directory' failed: ActivityFailed: no such pod;"
+        " the fault may not have been injected"
+    )
+    assert summary.passes(allow_failed_activities=True)
+    assert summary.verdict(allow_failed_activities=True) == (
+        "completed: steady state met before and after the method (2 probes);"
+        " note: 1 method activity failed (list-directory)"
+    )
+
+
+def test_a_process_action_that_exits_non_zero_failed() -> None:
+    output = {"status": 1, "stdout": "", "stderr": "kill: no such process\n"}
+    summary = summarise(completed_with_first_action(output=output))
+    assert not summary.passed  # chaoslib records the action as succeeded
+    assert summary.verdict() == (
+        "method activity 'list-directory' exited non-zero (exit 1);"
+        " the fault may not have been injected"
+    )
+    assert "  list-directory (action): succeeded - exit 1" in summary.lines()
+
+
+def test_a_method_without_activities_injected_nothing() -> None:
+    data = completed_with_first_action()
+    data["run"] = []
+    summary = summarise(data)
+    assert not summary.passes(allow_failed_activities=True)
+    assert summary.verdict() == "the method ran no activity: no fault was injected"
 
 
 def test_a_hypothesis_failing_before_the_method_never_passes() -> None:
@@ -346,9 +395,20 @@ def test_validation_sees_the_configuration_the_gate_gives(tmp_path: Path) -> Non
         "title": "needs a variable",
         "description": "an env reference without a default",
         "configuration": {"where": {"type": "env", "key": "GATES_CHAOS_TEST_UNSET"}},
+        "steady-state-hypothesis": {
+            "title": "true exits 0",
+            "probes": [
+                {
+                    "type": "probe",
+                    "name": "true-exits-0",
+                    "tolerance": 0,
+                    "provider": {"type": "process", "path": "true"},
+                }
+            ],
+        },
         "method": [
             {
-                "type": "probe",
+                "type": "action",
                 "name": "echo",
                 "provider": {"type": "process", "path": "echo", "arguments": "${where}"},
             }
@@ -359,7 +419,7 @@ def test_validation_sees_the_configuration_the_gate_gives(tmp_path: Path) -> Non
         run_one(tmp_path, "exp.json", tmp_path / "ev")
     outcome = run_one(tmp_path, "exp.json", tmp_path / "ev", configuration={"where": "here"})
     assert outcome.status is Status.PASSED
-    assert "  echo (probe): succeeded - exit 0, stdout 'here'" in outcome.details
+    assert "  echo (action): succeeded - exit 0, stdout 'here'" in outcome.details
 
 
 def test_deviated_experiment_fails_and_plays_its_rollback(
@@ -428,12 +488,86 @@ def test_yaml_experiment_and_undeclared_configuration(tmp_path: Path) -> None:
     (tmp_path / "inside" / "only-file.txt").write_text("")
     config = {"folder": str(tmp_path / "inside"), "nope": 1}
     outcome = run_one(tmp_path, "*.yaml", tmp_path / "ev", configuration=config)
-    assert outcome.status is Status.PASSED
-    assert outcome.summary == "completed without a steady-state hypothesis"
+    # Finding 5: an exploration without a hypothesis verified nothing (it passed before).
+    assert outcome.status is Status.FAILED
+    assert outcome.measured == {"status": "completed", "deviated": False}
+    assert outcome.summary.startswith("no steady-state hypothesis with probes: the run verified")
     assert "  list-folder (probe): succeeded - exit 0, stdout 'only-file.txt'" in outcome.details
     assert (
         "configuration keys the experiment does not declare (ignored by chaoslib): nope"
     ) in outcome.details
+
+
+def test_a_fault_that_was_never_injected_fails(tmp_path: Path) -> None:
+    """Finding 5: the method's only action raised; chaoslib completes the run, not
+    deviated, with the steady state met before and after."""
+    outcome = run_one(EXPERIMENTS, "own-fault-not-injected.json", tmp_path / "ev")
+    assert outcome.status is Status.FAILED, outcome.details
+    assert outcome.measured == {"status": "completed", "deviated": False}
+    assert outcome.summary.startswith("method activity 'remove-a-missing-file' failed: ")
+    assert outcome.summary.endswith(
+        "; the fault may not have been injected (setting 'allow_failed_activities')"
+    )
+    assert "  remove-a-missing-file (action): failed - " in outcome.details
+
+
+def test_allow_failed_activities_passes_with_a_note(tmp_path: Path) -> None:
+    name = "own-fault-not-injected.json"
+    outcome = run_one(EXPERIMENTS, name, tmp_path / "ev", allow_failed_activities=True)
+    assert outcome.status is Status.PASSED, outcome.details
+    assert outcome.summary == (
+        "completed: steady state met before and after the method (1 probes);"
+        " note: 1 method activity failed (remove-a-missing-file)"
+    )
+
+
+def small_experiment(method: list[Any], strategy: str = "default") -> dict[str, Any]:
+    probe = {"type": "probe", "name": "true-exits-0", "tolerance": 0}
+    probe["provider"] = {"type": "process", "path": "true"}
+    return {
+        "title": "small",
+        "description": "written by the test",
+        "runtime": {"hypothesis": {"strategy": strategy}},
+        "steady-state-hypothesis": {"title": "true exits 0", "probes": [probe]},
+        "method": method,
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "strategy", "summary"),
+    [
+        ([], "default", "the method ran no activity: no fault was injected"),
+        (
+            [{"type": "action", "name": "kill", "provider": {"type": "process", "path": "false"}}],
+            "default",
+            "method activity 'kill' exited non-zero (exit 1); the fault may not have been"
+            " injected (setting 'allow_failed_activities')",
+        ),
+        (
+            [{"type": "action", "name": "kill", "provider": {"type": "process", "path": "true"}}],
+            "before-method-only",
+            "the steady state was not checked during or after the method (hypothesis strategy"
+            " before-method-only?): nothing verified that it held",
+        ),
+    ],
+    ids=["empty-method", "action-exits-1", "before-method-only"],
+)
+def test_what_chaoslib_completes_but_verified_nothing_fails(
+    method: list[Any], strategy: str, summary: str, tmp_path: Path
+) -> None:
+    (tmp_path / "exp.json").write_text(json.dumps(small_experiment(method, strategy)))
+    outcome = run_one(tmp_path, "exp.json", tmp_path / "ev")
+    assert outcome.measured == {"status": "completed", "deviated": False}
+    assert outcome.status is Status.FAILED, outcome.details
+    assert outcome.summary == summary
+
+
+def test_a_process_action_that_exits_0_passes(tmp_path: Path) -> None:
+    kill = {"type": "action", "name": "kill", "provider": {"type": "process", "path": "true"}}
+    (tmp_path / "exp.json").write_text(json.dumps(small_experiment([kill])))
+    outcome = run_one(tmp_path, "exp.json", tmp_path / "ev")
+    assert outcome.status is Status.PASSED, outcome.details
+    assert outcome.summary == "completed: steady state met before and after the method (1 probes)"
 
 
 # -- end to end: pytest --gate ---------------------------------------------------------------
@@ -548,6 +682,36 @@ def test_gate_run_invalid_deviated_and_secret_experiments(
     assert_hidden(run_output(pytester, result), SECRET, "x-inline-secret")
     assert (pytester.path / ".gate-evidence/secret/own-secret-echo.journal.json").exists()
     assert (pytester.path / "marker.txt").exists()  # rolled back
+
+
+def test_gate_run_fault_not_injected_and_allow_failed_activities(
+    pytester: pytest.Pytester, profile: Profile
+) -> None:
+    profile(
+        f"""
+        gates:
+          strict:
+            kind: chaos
+            experiments: [{EXPERIMENTS}/own-fault-not-injected.json]
+          lenient:
+            kind: chaos
+            allow_failed_activities: true
+            experiments: [{EXPERIMENTS}/own-fault-not-injected.json]
+        """
+    )
+    result = pytester.runpytest("--gate=pr")
+    assert result.ret == 1
+    result.stdout.re_match_lines(
+        [
+            r"strict\s+chaos\s+failed\s+tests 1, passed 0, failed 1",
+            r"lenient\s+chaos\s+passed\s+tests 1, passed 1, ",
+        ]
+    )
+    out = result.stdout.str()
+    assert "FAILED: method activity 'remove-a-missing-file' failed: " in out
+    cases = verdict_cases(pytester)
+    assert cases["gate:pr::strict[own-fault-not-injected]"].find("failure") is not None
+    assert cases["gate:pr::lenient[own-fault-not-injected]"].find("failure") is None
 
 
 def test_a_timed_out_experiment_is_an_error(pytester: pytest.Pytester, profile: Profile) -> None:

@@ -9,6 +9,11 @@ Knows nothing of pytest or chaoslib: a journal is JSON data.  The rules:
   two rules are ours: chaoslib ends an experiment whose hypothesis fails *before* the
   method with ``status: completed`` and ``deviated: false`` (the method never ran), and it
   sets ``deviated`` for a check during the method only with fail-fast.
+* Something must have been verified and injected: an experiment without a hypothesis with
+  probes, one whose hypothesis was checked neither during nor after the method, one whose
+  method ran no activity, and (unless allowed) one with a method activity that failed, did
+  not pass, although chaoslib completes them.  A method action of the ``process`` provider
+  that exited non-zero counts as failed (chaoslib records it as succeeded).
 * A probe of a hypothesis is met when its run ``succeeded`` and its ``tolerance_met`` is
   true; a probe that raised is not met, and its value is the exception's last line.
 * Values are shown short: an HTTP provider's output as ``HTTP 200``, a process provider's as
@@ -76,6 +81,14 @@ class ActivityResult:
     type: str  # action | probe
     status: str  # succeeded | failed | unfinished
     detail: str  # the output, short, or the exception's last line
+    exit_status: int | None = None  # a process provider's exit code
+
+    @property
+    def failed(self) -> bool:
+        """Did not do its work: not succeeded, or an action whose process exited non-zero."""
+        if self.status != "succeeded":
+            return True
+        return self.type == "action" and self.exit_status not in (None, 0)
 
     def line(self) -> str:
         text = f"  {self.name} ({self.type}): {self.status}"
@@ -99,18 +112,18 @@ class JournalSummary:
 
     @property
     def passed(self) -> bool:
-        before_ok = self.before is None or self.before.met
-        # chaoslib sets ``deviated`` for continuous checks only with fail-fast: a breach
-        # while the fault was on fails the experiment either way.
-        during_ok = all(h.met for h in self.during)
-        return self.status == "completed" and not self.deviated and before_ok and during_ok
+        """Passed by the strict rules (a failed method activity fails the experiment)."""
+        return self.failure() is None
+
+    def passes(self, *, allow_failed_activities: bool = False) -> bool:
+        return self.failure(allow_failed_activities=allow_failed_activities) is None
 
     @property
     def failed_activities(self) -> list[ActivityResult]:
-        return [a for a in self.method if a.status != "succeeded"]
+        return [a for a in self.method if a.failed]
 
-    def verdict(self) -> str:
-        """One line: why the experiment passed or not."""
+    def failure(self, *, allow_failed_activities: bool = False) -> str | None:
+        """Why the experiment did not pass (one line), or None when it passed."""
         if self.before is not None and not self.before.met:
             probe = self.before.first_unmet()
             what = _probe_verdict(probe) if probe else "not met"
@@ -121,6 +134,8 @@ class JournalSummary:
             return f"steady state not met after the method (deviated): {what}"
         unmet_during = [h for h in self.during if not h.met]
         if unmet_during:
+            # chaoslib sets ``deviated`` for continuous checks only with fail-fast: a
+            # breach while the fault was on is a failure either way.
             probe = unmet_during[0].first_unmet()
             what = _probe_verdict(probe) if probe else "not met"
             return (
@@ -135,11 +150,46 @@ class JournalSummary:
             return f"status {self.status}"
         if self.deviated:
             return "deviated"
-        if self.before is None:
-            text = "completed without a steady-state hypothesis"
-        else:
-            probes = self.declared_probes
-            text = f"completed: steady state met before and after the method ({probes} probes)"
+        if not self.declared_probes:
+            return (
+                "no steady-state hypothesis with probes: the run verified nothing"
+                " (chaoslib completes such an experiment whatever happens)"
+            )
+        if self.after is None and not self.during:
+            return (
+                "the steady state was not checked during or after the method"
+                " (hypothesis strategy before-method-only?): nothing verified that it held"
+            )
+        if not self.method:
+            return "the method ran no activity: no fault was injected"
+        failed = self.failed_activities
+        if failed and not allow_failed_activities:
+            first = failed[0]
+            if first.status == "succeeded":
+                what = f"{first.name!r} exited non-zero ({first.detail})"
+            else:
+                what = f"{first.name!r} {first.status}"
+                what += f": {first.detail}" if first.detail else ""
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            return f"method activity {what}{more}; the fault may not have been injected"
+        return None
+
+    def verdict(self, *, allow_failed_activities: bool = False) -> str:
+        """One line: why the experiment passed or not."""
+        failure = self.failure(allow_failed_activities=allow_failed_activities)
+        if failure is not None:
+            return failure
+        phases = [
+            when
+            for when, ran in (
+                ("before", self.before is not None),
+                ("during", bool(self.during)),
+                ("after", self.after is not None),
+            )
+            if ran
+        ]
+        checked = " and ".join([", ".join(phases[:-1]), phases[-1]] if len(phases) > 1 else phases)
+        text = f"completed: steady state met {checked} the method ({self.declared_probes} probes)"
         failed = self.failed_activities
         if failed:
             names = ", ".join(a.name for a in failed)
@@ -262,11 +312,18 @@ def _activity(run: Mapping[str, Any]) -> ActivityResult:
         detail = short_value(run.get("output"))
     else:
         detail = ""
+    output = run.get("output")
+    provider = activity.get("provider") or {}
+    exit_status = None
+    if provider.get("type") == "process" and isinstance(output, Mapping):
+        code = output.get("status")
+        exit_status = code if isinstance(code, int) else None
     return ActivityResult(
         name=str(activity.get("name") or activity.get("ref") or "(unnamed)"),
         type=str(activity.get("type") or "activity"),
         status=status,
         detail=detail,
+        exit_status=exit_status,
     )
 
 
