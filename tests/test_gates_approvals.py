@@ -168,17 +168,69 @@ def test_the_same_reviewer_approving_twice_counts_once(
     github.review(pull, "gina", "PENDING")
     outcome = gh(fake_server, tmp_path, min_approvals=3)
     assert outcome.status is Status.FAILED
+    # alice approved the head again; bob's approval is of an earlier commit: stale.
     assert outcome.summary == (
-        "2 approvals < min_approvals 3 on octo/shop#42 (approved by alice, bob)"
+        "1 approval < min_approvals 3 on octo/shop#42 (approved by alice; stale: bob on eeeeeee)"
     )
     assert "approved: alice (review 81 at 2026-03-01T10:01:00Z, approved 2 times" in (
         outcome.details
     )
+    assert (
+        "stale, not counted: bob approved commit eeeeeee, not the head ddddddd"
+        " (review 82 at 2026-03-01T10:02:00Z)" in outcome.details
+    )
+    outcome = gh(fake_server, tmp_path, min_approvals=2, require_current_head=False)
+    assert outcome.summary == "2 approvals >= 2 on octo/shop#42 (alice, bob)"
     assert "approved: bob (review 82 at 2026-03-01T10:02:00Z, on an earlier commit eeeeeee)" in (
         outcome.details
     )
     assert "not counted: 1 review(s) by deleted accounts" in outcome.details
     assert "not counted: 1 pending (unsubmitted) review(s)" in outcome.details
+
+
+def test_an_approval_of_an_earlier_commit_is_stale(
+    fake_server: FakeServer, github: FakeGitHub, tmp_path: Path
+) -> None:
+    # Review finding 8: head bbbb, bob approved aaaa, then more code was pushed.
+    pull = github.pull("octo/shop", 42, "dave", head="b" * 40)
+    github.review(pull, "bob", "APPROVED", commit="a" * 40)
+    outcome = gh(fake_server, tmp_path)
+    assert outcome.status is Status.FAILED
+    assert outcome.summary == (
+        "0 approvals < min_approvals 1 on octo/shop#42 (approved by nobody; stale: bob on aaaaaaa)"
+    )
+    assert outcome.measured == {"approvals": 0, "changes requested": 0}
+    assert "only approvals of the head commit bbbbbbbbbbbb count (require_current_head)" in (
+        outcome.details
+    )
+    github.review(pull, "bob", "APPROVED")  # bob approves the head too
+    assert gh(fake_server, tmp_path).summary == "1 approval >= 1 on octo/shop#42 (bob)"
+
+
+def test_a_review_naming_no_commit_is_stale(
+    fake_server: FakeServer, github: FakeGitHub, tmp_path: Path
+) -> None:
+    pull = github.pull("octo/shop", 42, "dave")
+    github.review(pull, "bob", "APPROVED")
+    pull.reviews[-1]["commit_id"] = None  # GitHub answers null for a commit it lost
+    outcome = gh(fake_server, tmp_path)
+    assert outcome.status is Status.FAILED
+    assert "stale, not counted: bob approved no named commit" in outcome.details
+
+
+def test_a_closed_pull_request_that_was_not_merged_fails(
+    fake_server: FakeServer, github: FakeGitHub, tmp_path: Path
+) -> None:
+    head = "c" * 40
+    pull = github.pull("octo/shop", 42, "dave", head=head, state="closed")
+    github.review(pull, "alice", "APPROVED")
+    outcome = gh(fake_server, tmp_path, number=None, env={"GITHUB_SHA": head})
+    assert outcome.status is Status.FAILED
+    assert outcome.summary == (
+        "pull request octo/shop#42 is closed without being merged on octo/shop#42"
+        " (approved by alice)"
+    )
+    assert outcome.measured["closed unmerged"] == 1
 
 
 def test_github_enterprise_api_url(fake_server: FakeServer, tmp_path: Path) -> None:
@@ -425,6 +477,16 @@ def test_gitlab_approvals_without_the_author(
     assert outcome.summary == (
         "2 approvals < min_approvals 3 on group/shop!7 (approved by alice, bob)"
     )
+
+
+def test_gitlab_a_closed_merge_request_fails(
+    fake_server: FakeServer, gitlab: FakeGitLab, tmp_path: Path
+) -> None:
+    gitlab.mr(12, "group/shop", 7, "dave", approved_by=["alice"], state="closed")
+    outcome = gl(fake_server, tmp_path)
+    assert outcome.status is Status.FAILED
+    assert outcome.summary.startswith("merge request group/shop!7 is closed without being merged")
+    assert "GitLab lists approvals without their commit" in outcome.details
 
 
 def test_gitlab_ci_variables_and_the_merge_request_of_a_commit(

@@ -21,15 +21,17 @@ def headers(token: str) -> dict[str, str]:
     }
 
 
-def collect(api: WebApi, repo: str, number: int) -> Approvals:
+def collect(api: WebApi, repo: str, number: int, require_current_head: bool = True) -> Approvals:
     """``GET /repos/{repo}/pulls/{number}`` (the author, the head commit), then every page
-    of ``GET /repos/{repo}/pulls/{number}/reviews``, decided by :func:`decide`."""
+    of ``GET /repos/{repo}/pulls/{number}/reviews``, decided by :func:`decide` (each
+    review's ``commit_id`` against the head's ``sha``)."""
     pull = an_object(api.get_json(f"/repos/{repo}/pulls/{number}")[0], "GitHub", "pull request")
     author = _login(pull.get("user"))
     head = pull.get("head")
     head = head if isinstance(head, dict) else {}
     reviews, pages = _reviews(api, f"/repos/{repo}/pulls/{number}/reviews")
-    result = decide(reviews, author or "", str(head.get("sha") or ""))
+    head_sha = str(head.get("sha") or "")
+    result = decide(reviews, author or "", head_sha, require_current_head)
     result.target = f"{repo}#{number}"
     result.title = str(pull.get("title") or "")
     result.author = author or "(unknown)"
@@ -38,6 +40,10 @@ def collect(api: WebApi, repo: str, number: int) -> Approvals:
     result.lines.insert(
         0, f"{len(reviews)} review(s) on {pages} page(s), latest decisive state per reviewer"
     )
+    if require_current_head:
+        result.lines.insert(
+            1, f"only approvals of the head commit {head_sha[:12]} count (require_current_head)"
+        )
     return result
 
 

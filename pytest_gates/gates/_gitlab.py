@@ -22,7 +22,7 @@ def project_path(project: str) -> str:
     return project if project.isdigit() else quote(project, safe="")
 
 
-def collect(api: WebApi, project: str, iid: int) -> Approvals:
+def collect(api: WebApi, project: str, iid: int, require_current_head: bool = True) -> Approvals:
     """``GET /projects/:id/merge_requests/:iid`` (the author) and
     ``GET /projects/:id/merge_requests/:iid/approvals`` (``approved_by``)."""
     base = f"/projects/{project_path(project)}/merge_requests/{iid}"
@@ -53,6 +53,13 @@ def collect(api: WebApi, project: str, iid: int) -> Approvals:
             result.approvers.append(name)
             result.lines.append(f"approved: {name}")
     result.lines.insert(0, f"{len(approved_by)} approval(s) in approved_by")
+    if require_current_head:
+        # The approvals API names no commit per approval; whether a push resets them is the
+        # project's "Reset approvals on push" setting, which this gate does not read.
+        result.lines.append(
+            "require_current_head: GitLab lists approvals without their commit; approvals"
+            " of earlier commits are dropped only if the project resets approvals on push"
+        )
     rules = [
         f"{key} {state[key]}"
         for key in ("approvals_required", "approvals_left")

@@ -25,6 +25,7 @@ class Approvals:
     target: str  # "octo/shop#42", "group/shop!7"
     approvers: list[str] = field(default_factory=list)  # counted, distinct, author excluded
     changes_requested: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # "bob on aaaaaaa": approved another commit
     title: str = ""
     author: str = ""
     state: str = ""
@@ -43,10 +44,16 @@ class Review:
     commit_id: str = ""
 
 
-def decide(reviews: Iterable[Review], author: str, head: str) -> Approvals:
+def decide(
+    reviews: Iterable[Review], author: str, head: str, require_head: bool = True
+) -> Approvals:
     """Each reviewer's latest APPROVED / CHANGES_REQUESTED / DISMISSED review decides;
-    distinct reviewers; the author's own reviews never count.  ``reviews`` in the API's
-    (chronological) order.  Fills approvers, changes_requested and the explanation."""
+    distinct reviewers; the author's own reviews never count; with ``require_head`` an
+    approval counts only when its ``commit_id`` is ``head`` (else it is stale: it approved
+    code that has changed since).  ``reviews`` in the API's (chronological) order.  Fills
+    approvers, changes_requested, stale and the explanation."""
+    if require_head and not head:
+        raise GateError("the pull request names no head commit: cannot tell current approvals")
     result = Approvals(target="")
     names: dict[str, str] = {}
     history: dict[str, list[Review]] = {}
@@ -79,7 +86,14 @@ def decide(reviews: Iterable[Review], author: str, head: str) -> Approvals:
         if key == author_key:
             lines.append(f"not counted: {name} is the author ({_states(reviews_of)})")
             continue
-        if last.state == "APPROVED":
+        if last.state == "APPROVED" and require_head and last.commit_id != head:
+            approved = f"commit {last.commit_id[:7]}" if last.commit_id else "no named commit"
+            result.stale.append(f"{name} on {last.commit_id[:7] or '?'}")
+            lines.append(
+                f"stale, not counted: {name} approved {approved}, not the head {head[:7]}"
+                f" ({_at(last)}); a new approval of the head would count"
+            )
+        elif last.state == "APPROVED":
             result.approvers.append(name)
             note = f"approved: {name} ({_at(last)}"
             if head and last.commit_id and last.commit_id != head:

@@ -75,6 +75,11 @@ class ApprovalsGate(Gate):
             str, default=None, help="variable holding the token (GITHUB_TOKEN / GITLAB_TOKEN)"
         ),
         "min_approvals": Setting(int, default=1, minimum=1, help="fewest distinct approvers"),
+        "require_current_head": Setting(
+            bool,
+            default=True,
+            help="GitHub: only approvals of the head commit count (earlier ones are stale)",
+        ),
         "block_on_changes_requested": Setting(
             bool, default=True, help="GitHub: a reviewer's standing change request fails the gate"
         ),
@@ -144,7 +149,7 @@ class ApprovalsGate(Gate):
                 result = Approvals(target=f"commit {sha[:12]} of {where}")
                 result.lines.append(f"no {ci['noun']} contains commit {sha}: nobody reviewed it")
                 return self._outcome(result, api, api_from, inputs, ci["noun"])
-        result = module.collect(api, where, number)
+        result = module.collect(api, where, number, s["require_current_head"])
         return self._outcome(result, api, api_from, inputs, ci["noun"])
 
     def _provider(self, ctx: GateContext) -> tuple[str, list[str]]:
@@ -182,6 +187,10 @@ class ApprovalsGate(Gate):
         count, blockers = len(result.approvers), result.changes_requested
         measured: dict[str, Any] = {"approvals": count}
         threshold: dict[str, Any] = {"approvals": f">= {need}"}
+        closed = result.state == "closed"  # closed without being merged ("merged" otherwise)
+        if closed:
+            measured["closed unmerged"] = 1
+            threshold["closed unmerged"] = "0"
         if block and api.service.startswith("GitHub"):
             measured["changes requested"] = len(blockers)
             threshold["changes requested"] = "<= 0"
@@ -200,12 +209,16 @@ class ApprovalsGate(Gate):
             " APPROVED / CHANGES_REQUESTED / DISMISSED review decides (COMMENTED does not)"
         )
         who = ", ".join(result.approvers) or "nobody"
+        if result.stale:
+            who += f"; stale: {', '.join(result.stale)}"
         kw: dict[str, Any] = {
             "measured": measured,
             "threshold": threshold,
             "details": "\n".join(lines),
         }
         broken = []
+        if closed:
+            broken.append(f"{noun} {result.target} is closed without being merged")
         if count < need:
             broken.append(f"{_approvals(count)} < min_approvals {need}")
         if blockers and "changes requested" in threshold:
