@@ -318,6 +318,89 @@ def test_answers_that_cannot_be_judged_are_errors(
         evaluate(repo.path, verify_url=server.url + "/t/{id}", field=field, allowed=allowed)
 
 
+def login_redirect(req: Request) -> Response:
+    """A ticket system behind an SSO: the API URL redirects to a login page answering 200."""
+    if req.path == "/login":
+        return Response(200, b"<html>Sign in</html>", headers={"Content-Type": "text/html"})
+    return Response(302, b"", headers={"Location": f"/login?next={req.path}"})
+
+
+@pytest.mark.parametrize("field", [None, "fields.status.name"], ids=["no-field", "field"])
+def test_a_redirect_to_a_login_page_is_an_error_naming_it(
+    repo: GitRepo, server: FakeServer, field: str | None
+) -> None:
+    """Finding 6: the redirect was followed and the login page's 200 passed."""
+    server.route = login_redirect
+    allowed = ["Approved"] if field else []
+    with pytest.raises(GateError) as info:
+        evaluate(
+            repo.path,
+            verify_url=server.url + "/rest/api/2/issue/{id}",
+            field=field,
+            allowed=allowed,
+        )
+    assert str(info.value) == (
+        f"the ticket system answered HTTP 302 for CHG0012345, a redirect to"
+        f" /login?next=/rest/api/2/issue/CHG0012345, not the ticket (a login page?); point"
+        f" verify_url at the API itself ({server.url}/rest/api/2/issue/CHG0012345)"
+    )
+    assert [r.path for r in server.requests] == ["/rest/api/2/issue/CHG0012345"]  # not followed
+
+
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        (
+            Response(200, b"<html>Sign in</html>", headers={"Content-Type": "text/html"}),
+            r"answer for CHG0012345 is not JSON \(text/html\)$",
+        ),
+        (Response(200, ["CHG0012345"]), "answer for CHG0012345 is a JSON list, not an object"),
+        (
+            Response(200, {"ok": True}),
+            r"answer for CHG0012345 names no ticket \(no 'number' or 'key' in its record;"
+            r" keys: ok\)",
+        ),
+        (
+            Response(200, {"result": [{"state": "Scheduled"}]}),
+            r"names no ticket \(no 'number' or 'key' in its record; keys: state\): select the"
+            " number field",
+        ),
+    ],
+    ids=["html", "json-list", "json-without-record", "servicenow-without-number"],
+)
+def test_without_field_a_2xx_answer_must_name_the_ticket(
+    repo: GitRepo, server: FakeServer, response: Response, message: str
+) -> None:
+    """Finding 6: any 2xx page passed when no 'field' was set."""
+    server.route = lambda req: response
+    with pytest.raises(GateError, match=message):
+        evaluate(repo.path, verify_url=server.url + "/t/{id}")
+
+
+def test_without_field_a_record_naming_the_ticket_passes(
+    tmp_path: Path, server: FakeServer
+) -> None:
+    server.route = jira
+    repo = GitRepo(tmp_path)
+    repo.commit("Release\n\nChange: OPS-42\n")
+    url = server.url + "/rest/api/2/issue/{id}"
+    outcome = evaluate(tmp_path, pattern="OPS-[0-9]+", verify_url=url, token=TOKEN)
+    assert outcome.status is Status.PASSED, outcome.summary
+    assert outcome.summary.startswith("change ticket OPS-42 verified (from trailer")
+    assert f"GET {server.url}/rest/api/2/issue/OPS-42 with the token" in outcome.details
+    assert "the answer's record names OPS-42" in outcome.details
+
+
+def test_a_servicenow_single_record_answer_names_its_ticket(
+    repo: GitRepo, server: FakeServer
+) -> None:
+    # GET /api/now/table/change_request/{sys_id} answers {"result": {record}}.
+    server.route = lambda req: Response(200, {"result": {"number": "CHG0099999"}})
+    outcome = evaluate(repo.path, verify_url=server.url + "/api/now/table/change_request/{id}")
+    assert outcome.status is Status.FAILED
+    assert outcome.summary == "the ticket system answered for CHG0099999, not CHG0012345"
+
+
 def test_resolve_dotted_paths() -> None:
     doc = {"result": [{"state": "-2", "active": True}], "empty": []}
     assert resolve(doc, "result.0.state") == (True, "-2")

@@ -2,8 +2,9 @@
 
 The id comes from an environment variable or from a trailer of the HEAD commit
 (``Change: CHG0012345``); it must match ``pattern``.  With ``verify_url`` the ticket system
-is asked (ServiceNow's Table API, Jira's issue API, or anything answering JSON) and, with
-``field``, one value of its answer must be in ``allowed``.
+is asked (ServiceNow's Table API, Jira's issue API, or anything answering a JSON object),
+without following redirects; without ``field`` its record must name the ticket
+(``number``, Jira's ``key``), with ``field`` one value of its answer must be in ``allowed``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from urllib.parse import quote
 
 from ..api import Gate, GateContext, GateError, Outcome, Setting
 from ._git import GitMissing, git
-from ._http import fetch, is_http_url
-from ._httptext import api_message, auth_header, credential_values, shown_url
+from ._http import NoAnswer, get, is_http_url
+from ._httptext import api_message, auth_header, credential_values, redact, shown_url
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TRAILER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
@@ -151,10 +152,24 @@ class ChangeTicketGate(Gate):
         if token:
             headers["Authorization"] = auth_header(s["auth"], token)
         auth = f"with the token of setting 'token' ({s['auth']})" if token else "without a token"
-        answer = fetch(ctx, url, "ticket system", headers=headers, secrets=secrets)
+        try:
+            # Never follow a redirect: a login page (an SSO, an expired session) answers 200
+            # at the end of one, and it is no evidence about the ticket.
+            answer = get(ctx, url, headers=headers, allow_redirects=False)
+        except NoAnswer as exc:
+            reason = redact(exc.reason, secrets)
+            raise GateError(f"cannot GET ticket system {shown_url(url)}: {reason}") from None
         status, body = answer.status, answer.body
         lines.append(f"GET {shown_url(url)} {auth}: HTTP {status}")
         said = api_message(body, secrets)
+        if 300 <= status < 400:
+            location = answer.resp.headers.get("Location")
+            where = f" to {redact(shown_url(location), secrets)}" if location else " (no Location)"
+            raise GateError(
+                f"the ticket system answered HTTP {status} for {ticket}, a redirect{where}, not"
+                f" the ticket (a login page?); point verify_url at the API itself"
+                f" ({shown_url(url)})"
+            )
         if status in (404, 410):
             return f"ticket {ticket} not found (HTTP {status}{': ' + said if said else ''})", None
         if status in (401, 403):
@@ -167,12 +182,11 @@ class ChangeTicketGate(Gate):
                 f"the ticket system answered HTTP {status} for {ticket}"
                 f"{': ' + said if said else ''} ({shown_url(url)})"
             )
-        if not s["field"]:
-            return self._identity(ticket, body, lines, needed=False), None
-        problem = self._identity(ticket, body, lines, needed=True)
-        if problem:
+        doc = _json_object(ticket, answer.resp.headers.get("Content-Type"), body)
+        problem = self._identity(ticket, doc, lines, named=not s["field"])
+        if problem or not s["field"]:
             return problem, None
-        found, value = resolve(json.loads(body), s["field"])
+        found, value = resolve(doc, s["field"])
         if not found:
             if value == "empty":
                 return f"ticket {ticket}: the answer has no record at {s['field']}", None
@@ -183,17 +197,15 @@ class ChangeTicketGate(Gate):
             return f"ticket {ticket} {s['field']} is {value!r}, not one of: {allowed}", value
         return None, value
 
-    def _identity(self, ticket: str, body: bytes, lines: list[str], *, needed: bool) -> str | None:
+    def _identity(
+        self, ticket: str, doc: dict[str, Any], lines: list[str], *, named: bool
+    ) -> str | None:
         """A ServiceNow-style ``{"result": [...]}`` must hold exactly one record, and a record
-        that names its ticket (``number``, Jira's ``key``) must name this one."""
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            if needed:
-                raise GateError(f"the ticket system's answer for {ticket} is not JSON") from None
-            return None
-        record = doc
-        if isinstance(doc, dict) and isinstance(doc.get("result"), list):
+        that names its ticket (``number``, Jira's ``key``) must name this one.  With
+        ``named`` (no ``field`` to judge), the record must name it: a 2xx JSON answer alone
+        is no evidence that the ticket exists."""
+        record: Any = doc
+        if isinstance(doc.get("result"), list):
             records = doc["result"]
             if not records:
                 return f"ticket {ticket} not found (the ticket system returned no record)"
@@ -203,11 +215,36 @@ class ChangeTicketGate(Gate):
                     " verify_url select exactly one (e.g. sysparm_query=number={id})"
                 )
             record = records[0]
-        if isinstance(record, dict):
-            named = record.get("number", record.get("key"))
-            if isinstance(named, str) and named.casefold() != ticket.casefold():
-                return f"the ticket system answered for {named}, not {ticket}"
+        elif isinstance(doc.get("result"), dict):  # ServiceNow's single record (by sys_id)
+            record = doc["result"]
+        name = record.get("number", record.get("key")) if isinstance(record, dict) else None
+        if isinstance(name, str):
+            if name.casefold() != ticket.casefold():
+                return f"the ticket system answered for {name}, not {ticket}"
+            lines.append(f"the answer's record names {name}")
+        elif named:
+            keys = ", ".join(list(record)[:12]) if isinstance(record, dict) else "none"
+            raise GateError(
+                f"the ticket system's answer for {ticket} names no ticket (no 'number' or"
+                f" 'key' in its record; keys: {keys}): select the number field (ServiceNow"
+                " sysparm_fields=number,...), or set 'field' and 'allowed' to judge the answer"
+            )
         return None
+
+
+def _json_object(ticket: str, content_type: str | None, body: bytes) -> dict[str, Any]:
+    """The answer as a JSON object; anything else (a login page...) cannot be judged."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        kind = f" ({content_type})" if content_type else ""
+        raise GateError(f"the ticket system's answer for {ticket} is not JSON{kind}") from None
+    if not isinstance(doc, dict):
+        raise GateError(
+            f"the ticket system's answer for {ticket} is a JSON {type(doc).__name__}, not an"
+            " object (a ServiceNow or Jira record)"
+        )
+    return doc
 
 
 def resolve(doc: Any, path: str) -> tuple[bool, str]:
