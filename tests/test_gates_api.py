@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from httpfake import FakeServer, Request, Response, fake_server
 from secrecy import assert_hidden, run_output
 from shopsvc import SHOP, Shop, broken_shop, free_port, shop_service
@@ -86,6 +87,30 @@ def test_the_verdict_gives_latency_over_tests_and_checks(tmp_path: Path) -> None
     assert (outcome.measured["p50_ms"], outcome.measured["p95_ms"]) == (3.0, 9.5)
     assert outcome.measured["max_ms"] == 9.5
     assert "latency over 4 requests: p50 3.0 ms, p95 9.5 ms, max 9.5 ms" in outcome.details
+
+
+def test_a_suite_that_made_no_request_is_an_error(tmp_path: Path) -> None:
+    g = gate("http://127.0.0.1:1/v1", tests=["tests/api"])
+    ctx = RunContext("api", tmp_path)
+    quiet = [Member("t.py::test_a", "passed"), Member("t.py::test_b", "failed", "boom")]
+    outcome = g.evaluate_suite(ctx, quiet[:1])
+    assert outcome.status is Status.ERROR
+    assert outcome.summary == (
+        "the api suite made no request to http://127.0.0.1:1/v1: none of its 1 members sent"
+        " one through the gate_api fixture or a declared check (1 members: 1 passed,"
+        " 0 failed, 0 errors, 0 skipped)"
+    )
+    assert outcome.measured["requests"] == 0
+    # Failing tests that never reached the API: the same error (not a verdict on the API).
+    outcome = g.evaluate_suite(ctx, quiet)
+    assert outcome.status is Status.ERROR
+    assert outcome.summary.startswith("the api suite made no request to http://127.0.0.1:1/v1")
+    assert "  FAILED t.py::test_b - boom" in outcome.details
+    # Nothing ran at all: min_tests already says so.
+    outcome = g.evaluate_suite(ctx, [Member("t.py::test_a", "skipped", "no")])
+    assert outcome.status is Status.FAILED
+    assert outcome.summary.startswith("0 ran < min_tests 1")
+    assert "latency: no request was made through gate_api or a check" in outcome.details
 
 
 # -- settings ----------------------------------------------------------------------------
@@ -239,6 +264,16 @@ def test_an_unreachable_base_url_is_an_error(tmp_path: Path) -> None:
 
 
 # -- the session of gate_api -------------------------------------------------------------
+
+
+def test_a_request_without_an_answer_in_time_still_counts(fake_server: FakeServer) -> None:
+    fake_server.route = lambda req: Response(200, {}, delay=1.0)
+    seen: list[float] = []
+    session = ApiSession(fake_server.url, timeout=0.2, retries=0, on_latency=seen.append)
+    with session, pytest.raises(requests.Timeout):
+        session.get("/slow")
+    assert len(seen) == 1
+    assert seen[0] >= 200
 
 
 def test_the_session_joins_paths_and_sends_credentials_only_to_its_origin(
@@ -491,3 +526,52 @@ def test_an_unreachable_base_url_makes_the_gate_an_error(
     out = result.stdout.str()
     assert f"ERROR: cannot reach {url}/api/health: connection refused" in out
     assert "(2 of 2 members could not connect)" in out
+
+
+NO_FIXTURE_TESTS = """
+import json
+import os
+import urllib.request
+
+
+def test_health_without_the_fixture():
+    with urllib.request.urlopen(os.environ["SHOP_URL"] + "/api/health") as resp:
+        assert json.load(resp)["status"] == "ok"
+
+
+def test_arithmetic():
+    assert 1 + 1 == 2
+"""
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_suite_that_never_used_gate_api_is_an_error(
+    pytester: pytest.Pytester,
+    profile: Profile,
+    shop_service: Shop,
+    monkeypatch: pytest.MonkeyPatch,
+    xdist: list[str],
+) -> None:
+    # The tests pass (one even reaches the real shop), but not through gate_api: the gate
+    # saw no request, measured no latency, and cannot vouch for the API.
+    monkeypatch.setenv("SHOP_URL", shop_service.url)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_plain.py").write_text(NO_FIXTURE_TESTS)
+    profile(
+        f"""
+        gates:
+          api:
+            kind: api
+            base_url: {shop_service.url}
+            tests: [tests/test_plain.py]
+            min_tests: 2
+        """
+    )
+    result = pytester.runpytest("--gate=pr", *xdist)
+    assert result.ret == 1, result.stdout.str()
+    result.stdout.re_match_lines([r"api\s+api\s+error\s+tests 2, passed 2, .*requests 0"])
+    assert (
+        f"ERROR: the api suite made no request to {shop_service.url}: none of its 2 members"
+        " sent one through the gate_api fixture or a declared check"
+    ) in result.stdout.str()
+    assert props(pytester)["gate.api.status"] == "error"

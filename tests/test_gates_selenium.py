@@ -115,6 +115,22 @@ def test_a_browser_that_did_not_start_makes_the_gate_an_error(tmp_path: Path) ->
     assert "browser: chrome 1.0 (x with y)" in outcome.details
 
 
+def test_a_suite_that_started_no_browser_is_an_error(tmp_path: Path) -> None:
+    gate = SeleniumGate(DEFAULTS)
+    ctx = RunContext("e2e", tmp_path)
+    outcome = gate.evaluate_suite(ctx, [Member("t.py::test_a", "passed")])
+    assert outcome.status is Status.ERROR
+    assert outcome.summary == (
+        "the selenium suite started no browser: none of its 1 members used the gate_browser"
+        " fixture (1 members: 1 passed, 0 failed, 0 errors, 0 skipped)"
+    )
+    assert "browser: none started" in outcome.details
+    # Nothing ran at all: min_tests already says so.
+    outcome = gate.evaluate_suite(ctx, [])
+    assert outcome.status is Status.FAILED
+    assert outcome.summary.startswith("0 ran < min_tests 1")
+
+
 def test_a_real_browser_and_its_evidence(tmp_path: Path, shop_service: Shop) -> None:
     chromium()
     ctx = RunContext("e2e", tmp_path)
@@ -250,3 +266,41 @@ def test_a_missing_driver_is_an_error_naming_the_package(
     error = member.find("error")
     assert error is not None
     assert "chromium-driver" in error.get("message", "")
+
+
+NO_BROWSER_TEST = """
+import urllib.request
+
+
+def test_page_without_a_browser(gate_base_url):
+    with urllib.request.urlopen(gate_base_url + "/") as resp:
+        assert b"<title>Gates Shop</title>" in resp.read()
+"""
+
+
+def test_a_suite_where_no_test_started_a_browser_is_an_error(
+    pytester: pytest.Pytester, profile: Profile, shop_service: Shop
+) -> None:
+    chromium()
+    target = pytester.path / "tests" / "e2e"
+    target.mkdir(parents=True)
+    (target / "test_fetch.py").write_text(NO_BROWSER_TEST)
+    # One member does use the browser, but it is deselected: none ran with a browser.
+    shutil.copyfile(E2E_TESTS, target / "test_shop_page.py")
+    profile(
+        f"""
+        gates:
+          e2e:
+            kind: selenium
+            tests: [tests/e2e/test_fetch.py]
+            base_url: {shop_service.url}
+        """
+    )
+    result = pytester.runpytest("--gate=pr")
+    assert result.ret == 1, result.stdout.str()
+    result.stdout.re_match_lines([r"e2e\s+selenium\s+error\s+tests 1, passed 1, failed 0"])
+    assert (
+        "ERROR: the selenium suite started no browser: none of its 1 members used the"
+        " gate_browser fixture"
+    ) in result.stdout.str()
+    assert "browser: none started" in (cases(pytester)["e2e"].findtext("system-out") or "")

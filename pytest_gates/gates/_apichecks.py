@@ -79,13 +79,22 @@ def run_check(check: ApiCheck, session: ApiSession, ctx: GateContext) -> Outcome
                 measured={"latency_ms": round(timeout * 1000, 1)},
             )
         except requests.RequestException as exc:
-            return Outcome.error(f"{what}: {network_reason(exc)}")
+            # Sent, and it broke off: a request all the same (the suite's verdict counts it).
+            return Outcome.error(
+                f"{what}: {network_reason(exc)}", measured={"latency_ms": _since(ctx, started)}
+            )
     finally:
         session.close()
     if body is None:
-        return Outcome.error(f"{what} answered more than {MAX_BODY:,} bytes")
-    latency = round((ctx.monotonic() - started) * 1000, 1)
-    return judge(check, what, resp, body, latency)
+        return Outcome.error(
+            f"{what} answered more than {MAX_BODY:,} bytes",
+            measured={"latency_ms": _since(ctx, started)},
+        )
+    return judge(check, what, resp, body, _since(ctx, started))
+
+
+def _since(ctx: GateContext, started: float) -> float:
+    return round((ctx.monotonic() - started) * 1000, 1)
 
 
 def judge(check: ApiCheck, what: str, resp: Any, body: bytes, latency: float) -> Outcome:

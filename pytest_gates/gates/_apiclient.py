@@ -61,8 +61,8 @@ class ApiSession(requests.Session):
     per request (shortened by ``deadline()``, seconds left, when given); ``retries`` retry
     connection failures and 502/503/504 of idempotent methods; each answered request's
     latency (ms until the answer is read, retries included; with ``stream=True``, until
-    its headers) goes to ``on_latency``, each request that could not connect to
-    ``on_unreachable``."""
+    its headers; for a timeout, until it gave up) goes to ``on_latency``, each request
+    that could not connect to ``on_unreachable``."""
 
     def __init__(
         self,
@@ -117,6 +117,11 @@ class ApiSession(requests.Session):
         except requests.ConnectionError as exc:
             if self._on_unreachable is not None:
                 self._on_unreachable(f"{shown_url(target)}: {network_reason(exc)}")
+            raise
+        except requests.Timeout:
+            # Sent, never answered in time: it counts, with the time it was waited for.
+            if self._on_latency is not None:
+                self._on_latency(round((self._clock() - started) * 1000, 3))
             raise
         if self._on_latency is not None:
             self._on_latency(round((self._clock() - started) * 1000, 3))

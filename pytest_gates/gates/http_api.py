@@ -4,7 +4,9 @@ and from checks declared in the profile (each its own item), with its latency re
 The members are the tests listed in ``tests`` and the ``checks``; the gate passes when
 all of them pass.  Every request through ``gate_api`` and every check is timed; the
 verdict gives p50, p95 and max latency over all of them.  A base URL that cannot be
-reached makes the gate an error (it could not evaluate), never a plain failure.
+reached makes the gate an error (it could not evaluate), never a plain failure; so does a
+suite that made no request at all (its tests never used ``gate_api`` and it declares no
+checks): it said nothing about the API.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ._apichecks import ApiCheck, auth_problems, header_problems, parse_checks, 
 from ._apiclient import ApiSession, latency_stats, secrets_of
 from ._http import is_http_url
 from ._httptext import redact_outcome, shown_url
-from ._suitekit import values
+from ._suitekit import untouched, values
 
 if TYPE_CHECKING:
     import pytest
@@ -135,6 +137,14 @@ class ApiGate(SuiteGate):
         else:
             lines.append("latency: no request was made through gate_api or a check")
         outcome = suite_outcome(self.settings, members, measured=stats, extra="\n".join(lines))
+        if not latencies and not any("unreachable" in m.data for m in members):
+            outcome = untouched(
+                outcome,
+                members,
+                f"the api suite made no request to {shown_url(self.settings['base_url'])}:"
+                f" none of its {len(members)} members sent one through the gate_api fixture"
+                " or a declared check",
+            )
         unreachable = [
             reason
             for m in members

@@ -1,8 +1,10 @@
 """Kind ``selenium``: end-to-end browser tests (pytest tests using ``gate_browser``) as a gate.
 
-The tests are the gate's members; it passes when they all pass.  Each test gets a fresh
-WebDriver from :meth:`SeleniumGate.open_browser`; when one fails, its screenshot and page
-source are saved in the gate's evidence folder and attached to its verdict testcase.
+The tests are the gate's members; it passes when they all pass, and at least one of them
+started a browser (a suite that never opened the site in a browser proves nothing of it).
+Each test gets a fresh WebDriver from :meth:`SeleniumGate.open_browser`; when one fails,
+its screenshot and page source are saved in the gate's evidence folder and attached to its
+verdict testcase.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ..api import (
 from . import _webdriver
 from ._http import is_http_url
 from ._httptext import shown_url
-from ._suitekit import evidence_stem, relative, values
+from ._suitekit import evidence_stem, relative, untouched, values
 
 if TYPE_CHECKING:
     from ..suite import SuiteBinding
@@ -110,6 +112,13 @@ class SeleniumGate(SuiteGate):
         if broken:
             summary = f"the browser did not start for {len(broken)} of {len(members)} tests:"
             return replace(outcome, status=Status.ERROR, summary=f"{summary} {broken[0]}")
+        if not browsers:
+            return untouched(
+                outcome,
+                members,
+                f"the selenium suite started no browser: none of its {len(members)} members"
+                " used the gate_browser fixture",
+            )
         return outcome
 
 
