@@ -4,7 +4,9 @@ It answers as https://developer.pagerduty.com/api-reference/ (List incidents) do
 ``Authorization: Token token=<key>``; ``statuses[]``, ``service_ids[]`` (repeatable),
 ``limit`` (default 25, at most 100), ``offset``, ``total``; without ``date_range=all`` (or
 ``since``/``until``) only incidents created in the last 30 days are listed; the page is
-``{"incidents": [...], "limit", "offset", "total", "more"}``; errors are
+``{"incidents": [...], "limit", "offset", "total", "more"}``; ``GET /services/{id}`` (Get a
+service) answers ``{"service": {"id", "type": "service", "summary", "name", "status", ...}}``
+for a known service and 404 otherwise; errors are
 ``{"error": {"message", "code"}}`` (401 code 2006, 429 rate limit with ``ratelimit-*``).
 
 PagerDuty repeats query keys (``statuses[]=triggered&statuses[]=acknowledged``): the route
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from httpfake import FakeServer, Request, Response
+
+SERVICES = {"PSHOP01": "Shop API", "PPAY001": "Payments"}  # the account's services
 
 
 @dataclass
@@ -51,6 +55,8 @@ class FakePagerDuty:
                 {"error": {"message": "Rate Limit Exceeded", "code": 2020}},
                 {"ratelimit-limit": "960", "ratelimit-remaining": "0", "ratelimit-reset": "17"},
             )
+        if req.path.startswith("/services/"):
+            return self._service(req.path.removeprefix("/services/"))
         if req.path != "/incidents":
             return Response(404, {"error": {"message": "Not Found", "code": 2100}})
         query = req.query_all
@@ -78,6 +84,29 @@ class FakePagerDuty:
             },
         )
 
+    def _service(self, sid: str) -> Response:
+        if sid not in SERVICES:
+            return Response(404, {"error": {"message": "Not Found", "code": 2100}})
+        return Response(
+            200,
+            {
+                "service": {
+                    "id": sid,
+                    "type": "service",
+                    "summary": SERVICES[sid],
+                    "name": SERVICES[sid],
+                    "status": "active",
+                    "self": f"https://api.pagerduty.com/services/{sid}",
+                    "html_url": f"https://acme.pagerduty.com/service-directory/{sid}",
+                    "escalation_policy": {
+                        "id": "PESC001",
+                        "type": "escalation_policy_reference",
+                        "summary": "Shop on-call",
+                    },
+                }
+            },
+        )
+
     def _json(self, i: Incident) -> dict[str, Any]:
         created = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC) - dt.timedelta(days=i.age_days)
         stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -97,7 +126,7 @@ class FakePagerDuty:
             "service": {
                 "id": i.service,
                 "type": "service_reference",
-                "summary": {"PSHOP01": "Shop API", "PPAY001": "Payments"}.get(i.service, "?"),
+                "summary": SERVICES.get(i.service, "?"),
                 "self": f"https://api.pagerduty.com/services/{i.service}",
                 "html_url": f"https://acme.pagerduty.com/service-directory/{i.service}",
             },

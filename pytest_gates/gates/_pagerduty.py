@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from ..api import GateError
 from ._webapi import WebApi
@@ -17,6 +18,26 @@ def headers(token: str) -> dict[str, str]:
         "Authorization": f"Token token={token}",
         "Accept": "application/vnd.pagerduty+json;version=2",
     }
+
+
+def check_services(api: WebApi, services: Sequence[str]) -> list[str]:
+    """``GET /services/{id}`` for each id: a GateError naming an id that does not exist or
+    cannot be read (a mistyped id would list no incidents and pass); a note naming them."""
+    shown = []
+    for sid in services:
+        try:
+            body = api.get_json(f"/services/{quote(sid, safe='')}")[0]
+        except GateError as exc:
+            raise GateError(
+                f"PagerDuty service {sid} (setting 'services') does not exist or cannot be"
+                f" read: {exc}"
+            ) from None
+        service = body.get("service") if isinstance(body, dict) else None
+        if not isinstance(service, dict) or service.get("id") != sid:
+            raise GateError(f"PagerDuty answered /services/{sid} without that service")
+        name = service.get("name") or service.get("summary") or "?"
+        shown.append(f"{sid} {name} ({service.get('status') or '?'})")
+    return [f"services: {', '.join(shown)}"] if shown else []
 
 
 def open_incidents(api: WebApi, services: Sequence[str]) -> tuple[list[tuple[str, str]], list[str]]:

@@ -80,11 +80,15 @@ class IncidentsGate(Gate):
         if problems:  # checked when the profile loads; a variable may still bring one
             raise GateError("; ".join(problems))
         if pagerduty:
+            checked = _pagerduty.check_services(api, s["services"])
             active, notes = _pagerduty.open_incidents(api, s["services"])
+            notes = checked + notes
             what, scope = "open incident", ", ".join(s["services"]) or "all services"
         else:
-            active, notes = _alertmanager.firing(api, matchers)
+            active, notes, total = _alertmanager.firing(api, matchers)
             what, scope = "firing alert", ", ".join(map(str, matchers)) or "all alerts"
+            if matchers:
+                scope += f"; {len(active)} of {total} active alerts match"
         limit: int = s["max_active"]
         count = len(active)
         where = f"in {service} {api.base_url}"
