@@ -19,7 +19,7 @@ from pytest_gates.gates.document import DocumentGate
 from conftest import Profile
 
 DAY = 86400
-DEFAULTS: dict[str, Any] = {"required_headings": [], "max_age_days": None}
+DEFAULTS: dict[str, Any] = {"required_headings": [], "max_age_days": None, "min_words": 3}
 HEADINGS = ["Rollback", "Steps", "Verification"]
 PLAN = """\
 # Rollback
@@ -59,8 +59,9 @@ def test_a_written_plan_with_its_headings_changed_recently_passes(tmp_path: Path
     )
     assert outcome.measured == {"words": 29, "headings": "3 of 3", "age": "2.0 days"}
     assert outcome.threshold == {
-        "content": "not empty",
+        "content": ">= 3 words",
         "headings": "all of: Rollback, Steps, Verification",
+        "words per heading": ">= 3",
         "age": "<= 30 days",
     }
     assert f"from git: last commit touching it, {commit[:12]}" in outcome.details
@@ -170,7 +171,7 @@ def test_a_template_without_content_fails(tmp_path: Path, text: str) -> None:
     outcome = evaluate(tmp_path)
     assert outcome.status is Status.FAILED
     assert outcome.summary == (
-        "docs/rollback.md: it has no content (only headings, comments or whitespace)"
+        "docs/rollback.md: it has no content (only headings, comments, placeholders or whitespace)"
     )
 
 
@@ -189,16 +190,94 @@ def test_missing_and_hollow_headings_fail_naming_them(tmp_path: Path) -> None:
         " nothing written under heading: Steps"
     )
     assert outcome.measured["headings"] == "2 of 4"
-    assert "headings: # ROLLBACK plan (line 1); ### steps (line 5, empty);" in outcome.details
+    assert "headings: # ROLLBACK plan (line 1, 3 words); ### steps (line 5, empty);" in (
+        outcome.details
+    )
 
 
 def test_headings_match_any_level_and_case(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "rollback.md").write_text(
-        "Rollback\n===\n\ntext\n\nSTEPS\n---\n\n* one\n\n###### **Verification** ######\nok\n"
+        "Rollback\n===\n\nsome text here\n\nSTEPS\n---\n\n* one\n* two\n* three\n\n"
+        "###### **Verification** ######\nit answers ok\n"
     )
     outcome = evaluate(tmp_path, required_headings=HEADINGS)
     assert outcome.status is Status.PASSED, outcome.summary
+
+
+def write_doc(root: Path, text: str) -> None:
+    (root / "docs").mkdir(exist_ok=True)
+    (root / "docs" / "rollback.md").write_text(text)
+
+
+def test_placeholders_are_not_content(tmp_path: Path) -> None:
+    """Finding 9: this template passed (TODO and TBD counted as written content)."""
+    write_doc(tmp_path, "## Steps\nTODO\n## Contacts\nTBD\n")
+    outcome = evaluate(tmp_path, required_headings=["Steps", "Contacts"])
+    assert outcome.status is Status.FAILED
+    assert outcome.summary == (
+        "docs/rollback.md: it has no content (only headings, comments, placeholders or"
+        " whitespace); nothing written under headings: Steps, Contacts"
+    )
+    assert "not counted as content: 2 template lines (TODO, TBD, TK, FIXME" in outcome.details
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "TODO: write the steps",
+        "- TBD\n- ...\n- [ ]\n- [ ] FIXME",
+        "…",
+        "TK",
+        "| Step | Command |\n|---|:---:|\n| | |\n| TBD | ... |",
+        "> FIXME: ask ops",
+    ],
+    ids=["todo", "list-of-placeholders", "ellipsis", "tk", "empty-table", "quoted-fixme"],
+)
+def test_a_required_section_of_placeholders_is_empty(tmp_path: Path, section: str) -> None:
+    write_doc(tmp_path, f"# Rollback\n\nReturn to the previous release.\n\n## Steps\n\n{section}\n")
+    outcome = evaluate(tmp_path, required_headings=["Rollback", "Steps"])
+    assert outcome.status is Status.FAILED, outcome.details
+    assert outcome.summary == "docs/rollback.md: nothing written under heading: Steps"
+
+
+def test_written_lists_tables_and_checklists_are_content(tmp_path: Path) -> None:
+    write_doc(
+        tmp_path,
+        "## Steps\n\n- [ ] Stop the new service\n- [x] Restore the snapshot\n\n"
+        "## Contacts\n\n| Name | Phone |\n|---|---|\n| Ann Ops | 555 0100 |\n",
+    )
+    outcome = evaluate(tmp_path, required_headings=["Steps", "Contacts"])
+    assert outcome.status is Status.PASSED, outcome.summary
+    assert "## Contacts (line 6, 4 words)" in outcome.details  # the header row is no content
+
+
+def test_a_required_section_needs_min_words(tmp_path: Path) -> None:
+    write_doc(tmp_path, "# Rollback\n\nReturn to the previous release.\n\n## Steps\n\nRevert it.\n")
+    outcome = evaluate(tmp_path, required_headings=["Rollback", "Steps"])
+    assert outcome.status is Status.FAILED
+    assert outcome.summary == (
+        "docs/rollback.md: fewer than min_words 3 words under heading: Steps (2)"
+    )
+    assert outcome.threshold["words per heading"] == ">= 3"
+    outcome = evaluate(tmp_path, required_headings=["Rollback", "Steps"], min_words=2)
+    assert outcome.status is Status.PASSED, outcome.summary
+
+
+def test_a_document_needs_min_words_without_required_headings(tmp_path: Path) -> None:
+    write_doc(tmp_path, "# Rollback\n\nTBD soon\n\nRevert.\n")
+    outcome = evaluate(tmp_path)
+    assert outcome.status is Status.FAILED
+    assert outcome.summary == "docs/rollback.md: it has 1 word of content < min_words 3"
+
+
+def test_outline_counts_placeholders_and_section_words() -> None:
+    doc = outline("# A\n\nOne two.\n\n## B\n\n| x | y |\n| - | - |\n| 1 | |\n\nTODO\n")
+    assert [(h.text, h.has_content, h.words) for h in doc.headings] == [
+        ("A", True, 3),  # its own two words and the row of B below it
+        ("B", True, 1),
+    ]
+    assert doc.placeholders == 3  # the table's header and separator rows, and TODO
 
 
 @pytest.mark.parametrize(
@@ -249,6 +328,7 @@ def test_end_to_end_in_a_git_checkout(pytester: pytest.Pytester, profile: Profil
             path: ${GATE_ROLLBACK_DOC:-docs/rollback.md}
             required_headings: [Rollback, Steps, Verification]
             max_age_days: 365
+            min_words: 3
         """,
         name="production",
     )

@@ -5,6 +5,11 @@ with an optional closing ``##``) and setext headings (a line underlined with ``=
 ``---``); fenced code blocks (```` ``` ```` or ``~~~``), whose lines are content and never
 headings (a ``# comment`` in a shell snippet is not a heading); HTML comments, YAML front
 matter, thematic breaks and blank lines, which are not content.  Knows nothing of pytest.
+
+Nor are the marks of an unfilled template content: placeholder lines (``TODO``, ``TBD``,
+``TK``, ``FIXME`` at the start of a line or list item, ``...`` alone, an empty list item or
+an empty unchecked ``- [ ]``), a table's header and separator rows, and table rows whose
+cells are all empty or placeholders.  They are counted in ``Outline.placeholders``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _WORD = re.compile(r"\w+")
+_MARKERS = re.compile(r"^(?:>\s*)*(?:(?:[-*+]|\d{1,9}[.)])(?:\s+|$))?(?:\[[ xX]?\](?:\s+|$))?")
+# TK (a journalist's "to come") only in capitals: "tk" may be a word.
+_PLACEHOLDER = re.compile(r"^(?:(?:TODO|TBD|FIXME|(?-i:TK))\b|(?:\.{3,}|…)$)", re.IGNORECASE)
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 
 
 @dataclass
@@ -25,6 +34,7 @@ class Heading:
     text: str
     line: int
     has_content: bool = False
+    words: int = 0  # content words of its section, sub-sections included
 
     @property
     def key(self) -> str:
@@ -36,6 +46,20 @@ class Outline:
     headings: list[Heading] = field(default_factory=list)
     content_lines: int = 0
     words: int = 0
+    placeholders: int = 0  # template lines not counted as content (TODO, empty rows...)
+
+
+def is_placeholder(line: str) -> bool:
+    """A line that only holds a template's mark: ``TODO: ...``, ``TBD``, ``...``, an empty
+    list item or unchecked box (``- [ ]``), a table row with only empty or such cells."""
+    text = line.strip()
+    if "|" in text:
+        cells = [c.strip() for c in text.strip("|").split("|")]
+        return all(not _WORD.search(c) or is_placeholder(c) for c in cells)
+    rest = _MARKERS.sub("", text, count=1).strip().strip("*_`").strip()
+    if not rest:
+        return True
+    return bool(_PLACEHOLDER.match(rest))
 
 
 def heading_key(text: str) -> str:
@@ -101,6 +125,18 @@ def outline(text: str) -> Outline:
             items.append(Heading(len(atx.group(1)), (atx.group(2) or "").strip(), lineno))
             paragraph = False
             continue
+        if "|" in stripped and _TABLE_SEP.match(line):
+            # A table: its header row above is a label, like a heading, not content.
+            if paragraph and items and isinstance(items[-1], int):
+                items.pop()
+                out.placeholders += 1
+            out.placeholders += 1
+            paragraph = False
+            continue
+        if is_placeholder(line):
+            out.placeholders += 1
+            paragraph = False
+            continue
         items.append(lineno)
         paragraph = True
     for i, item in enumerate(items):
@@ -115,5 +151,5 @@ def outline(text: str) -> Outline:
                     break
                 continue
             item.has_content = True
-            break
+            item.words += len(_WORD.findall(lines[later - 1]))
     return out

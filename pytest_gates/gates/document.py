@@ -15,8 +15,9 @@ DAY = 86400.0
 
 
 class DocumentGate(Gate):
-    """The document exists, has content, has the required headings (each with content under
-    it) and, optionally, was changed within ``max_age_days`` (by git, else by file mtime)."""
+    """The document exists, has content, has the required headings (each with at least
+    ``min_words`` words of content under it; placeholders such as TODO do not count) and,
+    optionally, was changed within ``max_age_days`` (by git, else by file mtime)."""
 
     kind = "document"
     description = "a Markdown document exists, has the required headings, and is recent"
@@ -27,6 +28,12 @@ class DocumentGate(Gate):
         ),
         "max_age_days": Setting(
             float, default=None, minimum=0, help="last change at most this many days ago"
+        ),
+        "min_words": Setting(
+            int,
+            default=3,
+            minimum=1,
+            help="fewest words of content under each required heading (and in the document)",
         ),
     }
 
@@ -44,9 +51,11 @@ class DocumentGate(Gate):
         path = ctx.path(s["path"])
         required: list[str] = s["required_headings"]
         max_age: float | None = s["max_age_days"]
-        threshold: dict[str, str] = {"content": "not empty"}
+        min_words: int = s.get("min_words", 3)
+        threshold: dict[str, str] = {"content": f">= {min_words} words"}
         if required:
             threshold["headings"] = "all of: " + ", ".join(required)
+            threshold["words per heading"] = f">= {min_words}"
         if max_age is not None:
             threshold["age"] = f"<= {max_age:g} days"
         kw: dict[str, Any] = {"threshold": threshold}
@@ -61,9 +70,18 @@ class DocumentGate(Gate):
         doc = outline(text)
         measured: dict[str, Any] = {"words": doc.words}
         lines = [f"document: {path}", _shape(doc)]
+        if doc.placeholders:
+            lines.append(
+                f"not counted as content: {doc.placeholders} template line"
+                f"{'s' if doc.placeholders != 1 else ''} (TODO, TBD, TK, FIXME, '...', empty"
+                " list items and table rows, table headers)"
+            )
         broken: list[str] = []
         if not doc.content_lines:
-            broken.append("it has no content (only headings, comments or whitespace)")
+            broken.append("it has no content (only headings, comments, placeholders or whitespace)")
+        elif doc.words < min_words:
+            words = f"{doc.words} word{'s' if doc.words != 1 else ''}"
+            broken.append(f"it has {words} of content < min_words {min_words}")
         if required:
             found = {h.key: h for h in doc.headings}
             missing = [h for h in required if heading_key(h) not in found]
@@ -72,12 +90,26 @@ class DocumentGate(Gate):
                 for h in required
                 if heading_key(h) in found and not found[heading_key(h)].has_content
             ]
+            thin = [
+                f"{h} ({found[heading_key(h)].words})"
+                for h in required
+                if heading_key(h) in found
+                and found[heading_key(h)].has_content
+                and found[heading_key(h)].words < min_words
+            ]
             measured["headings"] = f"{len(required) - len(missing)} of {len(required)}"
             if missing:
                 broken.append("missing heading" + _plural(missing) + ": " + ", ".join(missing))
             if hollow:
                 broken.append(
                     "nothing written under heading" + _plural(hollow) + ": " + ", ".join(hollow)
+                )
+            if thin:
+                broken.append(
+                    f"fewer than min_words {min_words} words under heading"
+                    + _plural(thin)
+                    + ": "
+                    + ", ".join(thin)
                 )
         if max_age is not None:
             changed, source = self._last_change(ctx, path, max_age)
@@ -152,7 +184,9 @@ def _shape(doc: Outline) -> str:
     if not doc.headings:
         return f"{doc.content_lines} content lines, {doc.words} words, no heading"
     shown = "; ".join(
-        f"{'#' * h.level} {h.text} (line {h.line}{'' if h.has_content else ', empty'})"
+        f"{'#' * h.level} {h.text} (line {h.line}, {h.words} words)"
+        if h.has_content
+        else f"{'#' * h.level} {h.text} (line {h.line}, empty)"
         for h in doc.headings[:30]
     )
     more = f"; ... and {len(doc.headings) - 30} more" if len(doc.headings) > 30 else ""
