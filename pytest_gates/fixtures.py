@@ -8,17 +8,20 @@ message that says how to run the test.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .suite import SuiteBinding, binding_for
+if TYPE_CHECKING:  # the suite module is imported when a fixture is used, not at start-up
+    from .suite import SuiteBinding
 
 
 @pytest.fixture
 def gate_suite(request: pytest.FixtureRequest) -> SuiteBinding:
     """The suite gate that owns this test: ``.spec``, ``.settings``, ``.ctx`` (its
     GateContext: evidence folder, env), ``.record(item, key, value)``."""
+    from .suite import binding_for
+
     item = request.node
     assert isinstance(item, pytest.Item)
     return binding_for(item)

@@ -272,23 +272,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    from .suite import CHECK_STATUS, MEMBER_DATA, MEMBER_EVIDENCE, ON_FAILURE, jsonable, owner
-
     report = yield
-    gate_id = owner(item) if STATE_KEY in item.config.stash else None
-    if gate_id is not None:
-        evidence = item.stash.setdefault(MEMBER_EVIDENCE, [])
-        if report.failed and report.when in ("setup", "call"):
-            for callback in item.stash.get(ON_FAILURE, []):
-                evidence.extend(callback(item))
-        # Travels with the report (also to the pytest-xdist controller): a plain dict.
-        report.gate_member = {
-            "gate": gate_id,
-            "data": jsonable(item.stash.get(MEMBER_DATA, {})),
-            "evidence": list(evidence),
-        }
-        if report.when == "call" and item.stash.get(CHECK_STATUS, None) == "error":
-            report.gate_member["status"] = "error"  # could not evaluate: not a failure
+    if STATE_KEY in item.config.stash:  # plain runs do not import the suite module
+        from .suite import annotate_member
+
+        annotate_member(item, report)
     outcome = item.stash.get(OUTCOME_KEY, None)  # set by gate items only
     if outcome is not None and report.when == "call":
         from .nodes import GateItem, explain

@@ -49,7 +49,6 @@ class SuiteBinding:
     gate: SuiteGate
     ctx: RunContext
     problems: list[str] = field(default_factory=list)  # fail the gate (error)
-    members: list[str] = field(default_factory=list)  # node ids collected
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -281,6 +280,26 @@ def record_report(config: pytest.Config, report: pytest.TestReport) -> None:
         data=info.get("data", {}),
         evidence=tuple(info.get("evidence", ())),
     )
+
+
+def annotate_member(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Give a member's report its gate, data and evidence (saved by the failure callbacks
+    while its fixtures are alive): a plain dict that travels to the pytest-xdist controller."""
+    gate_id = owner(item)
+    if gate_id is None:
+        return
+    evidence = item.stash.setdefault(MEMBER_EVIDENCE, [])
+    if report.failed and report.when in ("setup", "call"):
+        for callback in item.stash.get(ON_FAILURE, []):
+            evidence.extend(callback(item))
+    info: dict[str, Any] = {
+        "gate": gate_id,
+        "data": jsonable(item.stash.get(MEMBER_DATA, {})),
+        "evidence": list(evidence),
+    }
+    if report.when == "call" and item.stash.get(CHECK_STATUS, None) == "error":
+        info["status"] = "error"  # a check that could not evaluate: not a failure
+    report.gate_member = info  # type: ignore[attr-defined]
 
 
 class MemberResults:

@@ -401,3 +401,22 @@ def test_a_run_imports_only_the_kinds_its_profile_uses(
     assert not any(m.startswith(("selenium", "chaoslib", "requests")) for m in modules), modules
     for kind in ("sonar", "selenium", "chaos", "approvals", "incidents", "http_api"):
         assert f"pytest_gates.gates.{kind}" not in modules
+
+
+def test_a_run_without_gate_imports_no_gate_machinery(pytester: pytest.Pytester) -> None:
+    (pytester.path / "conftest.py").unlink()  # the echo kind's hook imports the API
+    pytester.makepyfile(
+        test_it="""
+        import sys
+
+        def test_ok():
+            pass
+
+        def test_no_gate_modules():
+            loaded = sorted(m for m in sys.modules if m.startswith("pytest_gates."))
+            heavy = ("suite", "nodes", "verdict", "profile", "gates", "formats")
+            assert not [m for m in loaded if m.split(".")[1] in heavy], loaded
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
